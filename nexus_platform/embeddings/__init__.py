@@ -1,0 +1,1 @@
+"""Text embeddings: providers behind one small interface. No Dagster imports here."""

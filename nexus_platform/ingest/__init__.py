@@ -1,0 +1,1 @@
+"""File formats to typed Arrow tables. Pure domain code: no Dagster imports here."""

@@ -1,0 +1,239 @@
+"""Helpers shared by the document readers: decoding text, sniffing Office containers, and
+building the shared "sections" table and tables found inside documents."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
+
+SECTIONS_SCHEMA = pa.schema(
+    [
+        ("section", pa.int64()),
+        ("level", pa.int64()),
+        ("heading", pa.string()),
+        ("headings", pa.list_(pa.string())),
+        ("text", pa.string()),
+    ]
+)
+
+# An encrypted OOXML file (xlsx/docx with a password to open) is not a zip but an OLE
+# compound file holding the streams "EncryptionInfo" and "EncryptedPackage".
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTION_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# C0 controls other than tab/newline/carriage return/form feed: text that decodes to many
+# of them is binary or was decoded with the wrong codec.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def file_magic(path: Path, n: int = 8) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+def ole_is_encrypted(path: Path, chunk: int = 1 << 20) -> bool:
+    """True when an OLE compound file holds an encrypted OOXML package.
+
+    The directory entry naming the stream can sit anywhere in the file, so the whole file is
+    scanned in chunks (overlapping by the marker length, bounded memory)."""
+    overlap = max(len(m) for m in _ENCRYPTION_MARKERS)
+    tail = b""
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            window = tail + block
+            if any(m in window for m in _ENCRYPTION_MARKERS):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
+def bom_encoding(head: bytes) -> tuple[str, int] | None:
+    """The codec named by a byte-order mark and the mark's length, or None."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, len(bom)
+    return None
+
+
+def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding used) for a text file's bytes; the order tried is in _decode."""
+    text, encoding = _decode(data, declared)
+    # One spelling per codec in the notes/ledger ("windows-1252" and "cp1252" alike).
+    return text, codecs.lookup(encoding).name
+
+
+def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
+    """Decode a text file: BOM, else UTF-8, else a declared charset (an HTML meta tag), else
+    the best guess of charset-normalizer (cp1252/latin-1 in practice).
+
+    UTF-8 is tried before a declaration: bytes that are valid UTF-8 with non-ASCII characters
+    are almost never another encoding, while a stale "iso-8859-1" declaration is common.
+    Returns (text, encoding used); raises IngestError(ENCODING) for bytes no codec explains
+    (binary data, garbled text)."""
+    found = bom_encoding(data)
+    if found:
+        name, size = found
+        try:
+            return _checked(data[size:].decode(name), name), name
+        except UnicodeDecodeError as exc:
+            raise IngestError(ErrorClass.ENCODING, f"invalid {name} after its BOM: {exc}") from exc
+    try:
+        return _checked(data.decode("utf-8"), "utf-8"), "utf-8"
+    except (UnicodeDecodeError, IngestError):
+        pass  # IngestError: valid UTF-8 full of NULs, e.g. UTF-16 written without a BOM
+    if declared:
+        try:
+            return _checked(data.decode(declared), declared), declared
+        except (UnicodeDecodeError, LookupError):
+            pass  # a wrong declaration is common; fall through to detection
+    if _looks_western(data):
+        try:
+            return _checked(data.decode("cp1252"), "cp1252"), "cp1252"
+        except (UnicodeDecodeError, IngestError):
+            pass  # a byte cp1252 leaves undefined, or NULs (UTF-16): let detection decide
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError(ErrorClass.ENCODING, "bytes are not text in any known encoding")
+    # charset-normalizer's chaos is the share of the text that looks garbled.
+    if best.chaos > 0.2:
+        raise IngestError(
+            ErrorClass.ENCODING,
+            f"best guess {best.encoding} leaves the text garbled (chaos {best.chaos:.2f})",
+        )
+    return _checked(str(best), best.encoding), best.encoding
+
+
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]{3,}")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _looks_western(data: bytes) -> bool:
+    """True when the non-ASCII bytes mostly stand alone between ASCII letters ("Gr\xf6\xdfe"),
+    the mark of a Western single-byte codec. charset-normalizer misreads short German or
+    French text as CJK or cp1250; CJK and Cyrillic text come in long non-ASCII runs instead,
+    and are left to it."""
+    sample = data[: 1 << 20]
+    non_ascii = len(_NON_ASCII.findall(sample))
+    in_runs = sum(len(m) for m in _NON_ASCII_RUN.findall(sample))
+    return non_ascii > 0 and in_runs / non_ascii < 0.3
+
+
+def _checked(text: str, encoding: str) -> str:
+    if text and len(_CONTROL.findall(text[:100_000])) > max(2, len(text[:100_000]) // 100):
+        raise IngestError(ErrorClass.ENCODING, f"decoded as {encoding} but looks binary")
+    return text
+
+
+def paragraph_sections(paragraphs: list[str], notes: list[str] | None = None) -> ExtractedTable:
+    """A "sections" table with one level-0 section per paragraph (text without headings)."""
+    rows = [
+        {"section": i, "level": 0, "heading": None, "headings": [], "text": text}
+        for i, text in enumerate(paragraphs)
+    ]
+    return ExtractedTable(
+        name="sections",
+        kind="document",
+        table=pa.Table.from_pylist(rows, schema=SECTIONS_SCHEMA),
+        notes=list(notes or []),
+    )
+
+
+@dataclass
+class SectionBuilder:
+    """Collects headings and paragraphs in reading order into the shared "sections" schema.
+
+    Text before the first heading is section 0 with level 0 and a null heading. A heading
+    with no body text still gets its own row (empty text): it carries the structure."""
+
+    _rows: list[dict] = field(default_factory=list)
+    _path: list[tuple[int, str]] = field(default_factory=list)
+    _paragraphs: list[str] = field(default_factory=list)
+    _open: bool = False
+
+    def heading(self, level: int, text: str) -> None:
+        self._flush()
+        self._path = [(lv, h) for lv, h in self._path if lv < level] + [(level, text)]
+        self._open = True
+
+    def paragraph(self, text: str) -> None:
+        text = text.strip("\n")
+        if text.strip():
+            self._paragraphs.append(text)
+
+    def _flush(self) -> None:
+        if self._open or self._paragraphs:
+            level, heading = self._path[-1] if self._path else (0, None)
+            self._rows.append(
+                {
+                    "section": len(self._rows),
+                    "level": level,
+                    "heading": heading,
+                    "headings": [h for _, h in self._path],
+                    "text": "\n\n".join(self._paragraphs),
+                }
+            )
+        self._paragraphs = []
+        self._open = False
+
+    def table(self, notes: list[str] | None = None) -> ExtractedTable | None:
+        """The "sections" table, or None when the document held no heading and no text."""
+        self._flush()
+        if not self._rows:
+            return None
+        return ExtractedTable(
+            name="sections",
+            kind="document",
+            table=pa.Table.from_pylist(self._rows, schema=SECTIONS_SCHEMA),
+            notes=list(notes or []),
+        )
+
+
+def _looks_like_header(row: list[str | None], body: list[list[str | None]]) -> bool:
+    cells = [(c or "").strip() for c in row]
+    if not body or not all(cells) or len(set(cells)) != len(cells):
+        return False
+    return not any(_is_number(c) for c in cells)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def cells_to_table(name: str, rows: list[list[str | None]], notes: list[str] | None = None):
+    """A table found inside a document (PDF/docx/html) as an all-string Arrow table.
+
+    The first row becomes the header when it looks like one (every cell filled, distinct,
+    not numbers) and at least one row follows; otherwise names are generated (column_1..).
+    Ragged rows are padded with nulls. Returns None for a table without any cell text."""
+    rows = [list(r) for r in rows if any((c or "").strip() for c in r)]
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    if _looks_like_header(rows[0], rows[1:]):
+        names, rows = [(c or "").strip() for c in rows[0]], rows[1:]
+    else:
+        names = [f"column_{i + 1}" for i in range(width)]
+    columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    table = pa.table({n: pa.array(v, pa.string()) for n, v in columns.items()})
+    return ExtractedTable(name=name, kind="table", table=table, notes=list(notes or []))

@@ -1,0 +1,1 @@
+"""Dagster resources: thin configurable wrappers that hand domain code what it needs."""
