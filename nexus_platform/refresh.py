@@ -68,7 +68,9 @@ def pending_keys(paths: NexusPaths) -> list[str]:
     return sorted(pending)
 
 
-def refresh(defs: dg.Definitions, instance: dg.DagsterInstance, log=print) -> RefreshSummary:
+def refresh(
+    defs: dg.Definitions, instance: dg.DagsterInstance, log=print, quiet: bool = False
+) -> RefreshSummary:
     storage = defs.resources["storage"]
     paths: NexusPaths = storage.paths()
     _, requests, summary_counts, _ = evaluate_landing(instance, storage, settle=0.0)
@@ -81,6 +83,7 @@ def refresh(defs: dg.Definitions, instance: dg.DagsterInstance, log=print) -> Re
     summary = RefreshSummary(deleted=summary_counts["deleted"])
     keys = pending_keys(paths)
     order = instance.get_dynamic_partitions(landing_files.name)
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else {}
     job = defs.resolve_job_def("ingest")
     for batch in contiguous_ranges(order, keys, MAX_FILES_PER_RUN):
         log(f"converting {len(batch)} file(s): {batch[0]} .. {batch[-1]}")
@@ -98,11 +101,11 @@ def refresh(defs: dg.Definitions, instance: dg.DagsterInstance, log=print) -> Re
         elif entry is not None:
             summary.converted.append(key)
     summary.unchanged = len(landing_state(paths)) - len(keys)
-    summary.downstream = _refresh_downstream(defs, instance, bool(keys), log, summary)
+    summary.downstream = _refresh_downstream(defs, instance, bool(keys), log, summary, run_config)
     return summary
 
 
-def _refresh_downstream(defs, instance, tables_changed: bool, log, summary) -> list[str]:
+def _refresh_downstream(defs, instance, tables_changed, log, summary, run_config) -> list[str]:
     """Unpartitioned assets (knowledge base, embeddings, models, ...) that are missing or
     whose upstream tables changed. Each of them is incremental by content hash itself."""
     graph = defs.resolve_asset_graph()
@@ -118,7 +121,9 @@ def _refresh_downstream(defs, instance, tables_changed: bool, log, summary) -> l
         return []
     log(f"refreshing {len(keys)} downstream asset(s)")
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(instance=instance, asset_selection=keys, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, asset_selection=keys, run_config=run_config, raise_on_error=False
+    )
     if not result.success:
         summary.failed_runs.append(result.run_id)
     return [k.to_user_string() for k in keys]

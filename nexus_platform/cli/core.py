@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 
 from nexus_platform.settings import NexusPaths
@@ -29,12 +28,11 @@ def run_refresh(args) -> int:
     from nexus_platform.definitions import build_definitions
     from nexus_platform.refresh import open_instance, refresh
 
-    if args.quiet:
-        logging.getLogger("dagster").setLevel(logging.WARNING)
     defs = build_definitions()
     paths: NexusPaths = defs.resources["storage"].paths()
     with open_instance(paths) as instance:
-        summary = refresh(defs, instance, log=(lambda *_: None) if args.quiet else print)
+        log = (lambda *_: None) if args.quiet else print
+        summary = refresh(defs, instance, log=log, quiet=args.quiet)
     print(
         f"converted: {len(summary.converted)}  unchanged: {summary.unchanged}  "
         f"quarantined: {len(summary.quarantined)}  deleted: {summary.deleted}  "
