@@ -1,8 +1,8 @@
-"""Character encoding detection for text-based landing files (CSV, TSV, TXT, MD, HTML, JSON).
+"""Character encoding of text landing files (CSV, TSV, TXT, MD, HTML, JSON), decided once.
 
-Order matters: byte-order marks are certain, UTF-8 is the common case and self-validating,
-and only then is a statistical guess made (the usual suspects are cp1252 / latin-1 exports
-from spreadsheet tools).
+Order matters: a byte-order mark is certain; valid UTF-8 with non-ASCII characters is almost
+never another encoding; a declared charset (an HTML meta tag) comes next; only then is a
+statistical guess made (cp1252 / latin-1 exports from spreadsheet tools, in practice).
 """
 
 from __future__ import annotations
@@ -12,73 +12,110 @@ import re
 
 from nexus_platform.ingest.model import ErrorClass, IngestError
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# C0 controls other than tab/newline/carriage return/form feed: text that decodes to many
+# of them is binary or was decoded with the wrong codec.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def bom_encoding(head: bytes) -> tuple[str, int] | None:
+    """The codec named by a byte-order mark and the mark's length, or None."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, len(bom)
+    return None
+
+
+def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding used) for a text file's bytes; the order tried is in _decode."""
+    text, encoding = _decode(data, declared)
+    # One spelling per codec in the notes/ledger ("windows-1252" and "cp1252" alike).
+    return text, codecs.lookup(encoding).name
+
+
+def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
+    """Decode a text file: BOM, else UTF-8, else a declared charset (an HTML meta tag), else
+    the best guess of charset-normalizer (cp1252/latin-1 in practice).
+
+    UTF-8 is tried before a declaration: bytes that are valid UTF-8 with non-ASCII characters
+    are almost never another encoding, while a stale "iso-8859-1" declaration is common.
+    Returns (text, encoding used); raises IngestError(ENCODING) for bytes no codec explains
+    (binary data, garbled text)."""
+    found = bom_encoding(data)
+    if found:
+        name, size = found
+        try:
+            return _checked(data[size:].decode(name), name), name
+        except UnicodeDecodeError as exc:
+            raise IngestError(ErrorClass.ENCODING, f"invalid {name} after its BOM: {exc}") from exc
+    try:
+        return _checked(data.decode("utf-8"), "utf-8"), "utf-8"
+    except (UnicodeDecodeError, IngestError):
+        pass  # IngestError: valid UTF-8 full of NULs, e.g. UTF-16 written without a BOM
+    if declared:
+        try:
+            return _checked(data.decode(declared), declared), declared
+        except (UnicodeDecodeError, LookupError):
+            pass  # a wrong declaration is common; fall through to detection
+    if _looks_western(data):
+        try:
+            return _checked(data.decode("cp1252"), "cp1252"), "cp1252"
+        except (UnicodeDecodeError, IngestError):
+            pass  # a byte cp1252 leaves undefined, or NULs (UTF-16): let detection decide
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError(ErrorClass.ENCODING, "bytes are not text in any known encoding")
+    # charset-normalizer's chaos is the share of the text that looks garbled.
+    if best.chaos > 0.2:
+        raise IngestError(
+            ErrorClass.ENCODING,
+            f"best guess {best.encoding} leaves the text garbled (chaos {best.chaos:.2f})",
+        )
+    return _checked(str(best), best.encoding), best.encoding
+
+
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]{3,}")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _looks_western(data: bytes) -> bool:
+    """True when the non-ASCII bytes mostly stand alone between ASCII letters ("Gr\xf6\xdfe"),
+    the mark of a Western single-byte codec. charset-normalizer misreads short German or
+    French text as CJK or cp1250; CJK and Cyrillic text come in long non-ASCII runs instead,
+    and are left to it."""
+    sample = data[: 1 << 20]
+    non_ascii = len(_NON_ASCII.findall(sample))
+    in_runs = sum(len(m) for m in _NON_ASCII_RUN.findall(sample))
+    return non_ascii > 0 and in_runs / non_ascii < 0.3
+
+
+def _checked(text: str, encoding: str) -> str:
+    if text and len(_CONTROL.findall(text[:100_000])) > max(2, len(text[:100_000]) // 100):
+        raise IngestError(ErrorClass.ENCODING, f"decoded as {encoding} but looks binary")
+    return text
+
+
 # Sequences that appear when UTF-8 bytes were decoded as cp1252/latin-1 somewhere upstream.
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œ]|Â[\u00a0-\u00bf]")
 
 
-_WESTERN = {
-    "cp1252",
-    "latin_1",
-    "iso8859_15",
-    "cp1250",
-    "iso8859_2",
-    "cp850",
-    "cp858",
-    "mac_roman",
-    "mac_iceland",
-    "mac_turkish",
-    "mac_latin2",
-}
-
-
-def _nul_layout(sample: bytes) -> str | None:
-    """Guess UTF-16 without a BOM from where the NUL bytes sit (ASCII-heavy text)."""
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    half = max(1, len(sample) // 2)
-    if odd / half > 0.3 and even / half < 0.05:
-        return "utf-16-le"
-    if even / half > 0.3 and odd / half < 0.05:
-        return "utf-16-be"
-    return None
-
-
 def detect_encoding(sample: bytes, complete: bool) -> str:
-    """Return a Python codec name for `sample`, or raise IngestError(ENCODING).
-
-    `complete` says whether the sample is the whole file (a truncated multi-byte character at
-    the end of a partial sample is not an error).
-    """
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in sample:
-        layout = _nul_layout(sample)
-        if layout:
-            return layout
-        raise IngestError(ErrorClass.ENCODING, "binary content: NUL bytes in a text file")
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if not complete and exc.start >= len(sample) - 3:
-            return "utf-8"
-    from charset_normalizer import from_bytes
-
-    matches = list(from_bytes(sample))
-    if not matches:
-        raise IngestError(ErrorClass.ENCODING, "no character encoding decodes this file")
-    best = min(m.chaos for m in matches)
-    # Short samples fit many single-byte code pages equally well; Western exports are almost
-    # always cp1252 (a latin-1 superset for printable text), so it wins any tie.
-    if any(m.encoding in _WESTERN and m.chaos <= best + 0.01 for m in matches):
-        try:
-            sample.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            return "latin-1"
-    return min(matches, key=lambda m: m.chaos).encoding
+    """The codec of a file from its first bytes (`complete`: the sample is the whole file)."""
+    if not complete:
+        # Do not let a line or a multi-byte character cut at the sample's end decide.
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
+        found = bom_encoding(sample)
+        if found and "16" in found[0]:
+            sample = sample[: len(sample) - (len(sample) - found[1]) % 2]
+    return decode_text(sample)[1]
 
 
 def decode(data: bytes, encoding: str) -> str:

@@ -27,9 +27,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from nexus_platform.ingest.encoding import bom_encoding, decode_text
 from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
 from nexus_platform.ingest.readers import ReadOptions
-from nexus_platform.ingest.readers.text_common import bom_encoding, decode_text
 
 try:  # orjson (already installed with dagster-dbt) parses ~3x faster than json
     import orjson

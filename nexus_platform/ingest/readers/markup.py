@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from nexus_platform.ingest.encoding import decode_text
 from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.ingest.readers.text_common import (
     SectionBuilder,
     cells_to_table,
-    decode_text,
     paragraph_sections,
 )
 

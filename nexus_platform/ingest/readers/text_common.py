@@ -3,14 +3,12 @@ building the shared "sections" table and tables found inside documents."""
 
 from __future__ import annotations
 
-import codecs
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
+from nexus_platform.ingest.model import ExtractedTable
 
 SECTIONS_SCHEMA = pa.schema(
     [
@@ -27,17 +25,6 @@ SECTIONS_SCHEMA = pa.schema(
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTION_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-# C0 controls other than tab/newline/carriage return/form feed: text that decodes to many
-# of them is binary or was decoded with the wrong codec.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def file_magic(path: Path, n: int = 8) -> bytes:
@@ -59,85 +46,6 @@ def ole_is_encrypted(path: Path, chunk: int = 1 << 20) -> bool:
                 return True
             tail = window[-overlap:]
     return False
-
-
-def bom_encoding(head: bytes) -> tuple[str, int] | None:
-    """The codec named by a byte-order mark and the mark's length, or None."""
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            return name, len(bom)
-    return None
-
-
-def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding used) for a text file's bytes; the order tried is in _decode."""
-    text, encoding = _decode(data, declared)
-    # One spelling per codec in the notes/ledger ("windows-1252" and "cp1252" alike).
-    return text, codecs.lookup(encoding).name
-
-
-def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
-    """Decode a text file: BOM, else UTF-8, else a declared charset (an HTML meta tag), else
-    the best guess of charset-normalizer (cp1252/latin-1 in practice).
-
-    UTF-8 is tried before a declaration: bytes that are valid UTF-8 with non-ASCII characters
-    are almost never another encoding, while a stale "iso-8859-1" declaration is common.
-    Returns (text, encoding used); raises IngestError(ENCODING) for bytes no codec explains
-    (binary data, garbled text)."""
-    found = bom_encoding(data)
-    if found:
-        name, size = found
-        try:
-            return _checked(data[size:].decode(name), name), name
-        except UnicodeDecodeError as exc:
-            raise IngestError(ErrorClass.ENCODING, f"invalid {name} after its BOM: {exc}") from exc
-    try:
-        return _checked(data.decode("utf-8"), "utf-8"), "utf-8"
-    except (UnicodeDecodeError, IngestError):
-        pass  # IngestError: valid UTF-8 full of NULs, e.g. UTF-16 written without a BOM
-    if declared:
-        try:
-            return _checked(data.decode(declared), declared), declared
-        except (UnicodeDecodeError, LookupError):
-            pass  # a wrong declaration is common; fall through to detection
-    if _looks_western(data):
-        try:
-            return _checked(data.decode("cp1252"), "cp1252"), "cp1252"
-        except (UnicodeDecodeError, IngestError):
-            pass  # a byte cp1252 leaves undefined, or NULs (UTF-16): let detection decide
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise IngestError(ErrorClass.ENCODING, "bytes are not text in any known encoding")
-    # charset-normalizer's chaos is the share of the text that looks garbled.
-    if best.chaos > 0.2:
-        raise IngestError(
-            ErrorClass.ENCODING,
-            f"best guess {best.encoding} leaves the text garbled (chaos {best.chaos:.2f})",
-        )
-    return _checked(str(best), best.encoding), best.encoding
-
-
-_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]{3,}")
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
-
-
-def _looks_western(data: bytes) -> bool:
-    """True when the non-ASCII bytes mostly stand alone between ASCII letters ("Gr\xf6\xdfe"),
-    the mark of a Western single-byte codec. charset-normalizer misreads short German or
-    French text as CJK or cp1250; CJK and Cyrillic text come in long non-ASCII runs instead,
-    and are left to it."""
-    sample = data[: 1 << 20]
-    non_ascii = len(_NON_ASCII.findall(sample))
-    in_runs = sum(len(m) for m in _NON_ASCII_RUN.findall(sample))
-    return non_ascii > 0 and in_runs / non_ascii < 0.3
-
-
-def _checked(text: str, encoding: str) -> str:
-    if text and len(_CONTROL.findall(text[:100_000])) > max(2, len(text[:100_000]) // 100):
-        raise IngestError(ErrorClass.ENCODING, f"decoded as {encoding} but looks binary")
-    return text
 
 
 def paragraph_sections(paragraphs: list[str], notes: list[str] | None = None) -> ExtractedTable:
