@@ -2,15 +2,18 @@
 
 The environment (NEXUS_ENV=local|prod) is decided once, here, through `settings`; asset
 bodies never branch on it. Heavy libraries are imported where they are used, so loading
-this module stays fast (every run and `dagster dev` imports it).
+this module stays fast (every run and `dagster dev` import it).
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from nexus_platform.assets import ingest
+from nexus_platform.assets import dbt as dbt_models
+from nexus_platform.assets import ingest, sources
 from nexus_platform.jobs import ingest_job
+from nexus_platform.resources import airbyte, gcp, oekobaudat
+from nexus_platform.resources import dbt as dbt_resources
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.sensors.landing import landing_sensor
 from nexus_platform.settings import Environment, NexusPaths, environment, home_uri
@@ -23,17 +26,22 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     minimum_interval_seconds=30,
 )
 
+# Each module offers `resources_for(env, paths)`: the local and production instances.
+RESOURCE_MODULES = [airbyte, oekobaudat, dbt_resources, gcp]
+
 
 def _resources(env: Environment, paths: NexusPaths) -> dict:
-    return {"storage": NexusStorage(home=str(paths.home))}
+    resources: dict = {"storage": NexusStorage(home=str(paths.home))}
+    for module in RESOURCE_MODULES:
+        resources.update(module.resources_for(env, paths))
+    return resources
 
 
 def _executor(env: Environment):
     if env == "prod":
-        # Each step in its own Kubernetes pod; GPU steps ask for nvidia.com/gpu by op tags.
-        from dagster_k8s import k8s_job_executor
+        from nexus_platform.jobs.executors import production_executor
 
-        return k8s_job_executor
+        return production_executor()
     # One process per run: steps share the loaded models and skip per-step process start.
     return dg.in_process_executor
 
@@ -47,7 +55,13 @@ def build_definitions(env: Environment | None = None) -> dg.Definitions:
         resources=_resources(env, paths),
         executor=_executor(env),
     )
-    return dg.Definitions.merge(ingest.build_defs(), core)
+    return dg.Definitions.merge(
+        ingest.build_defs(),
+        # Syncs run on their schedule in production; locally a user starts them.
+        sources.build_defs(schedule_running=env == "prod"),
+        dbt_models.build_defs(),
+        core,
+    )
 
 
 defs = build_definitions()

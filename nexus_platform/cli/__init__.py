@@ -9,6 +9,7 @@ import sys
 # Domain modules that add sub-commands; each exposes `register(subparsers)`.
 COMMAND_MODULES = [
     "nexus_platform.cli.core",
+    "nexus_platform.cli.download",
 ]
 
 
