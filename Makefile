@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install-dev install-prod install-gcp seed run demo test test-fast lint lock bench \
+.PHONY: help dbt-parse install-dev install-prod install-gcp seed run demo test test-fast lint lock bench \
 	download-data sync sync-models-local sync-models-gcp models-local models-gcp \
 	run-docker run-docker-gpu install-precommit run-precommit
 
@@ -30,23 +30,39 @@ $(BIN)/.installed-dev: pyproject.toml constraints.txt
 
 install-dev: $(BIN)/.installed-dev ## create .venv with the pinned dependencies and dev tools
 
-install-prod: ## install the platform without dev tools (what the images run)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt .
+# dagster-postgres is what production adds to the core (Postgres instance storage); it moves in
+# lockstep with the other dagster libraries, so its version is read from the lock.
+DAGSTER_LIB_VERSION = $(shell sed -n 's/^dagster-k8s==//p' constraints.txt)
 
-install-gcp: install-dev ## the Google Cloud extras (GCS, BigQuery, DVC on gs://)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,gcp]'
+# Editable like the images: the package reads tasks/, config/, dbt/ and sample_data/ beside it.
+install-prod: ## install the platform without dev tools, plus Postgres instance storage (what the images run)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e . "dagster-postgres==$(DAGSTER_LIB_VERSION)"
+
+# GCS, gcsfs and DVC on gs:// are core dependencies already. dbt-bigquery (the production dbt
+# target) pins google-cloud-storage<3.2 while the lock has a newer one: that single pin is
+# relaxed here, everything else stays locked.
+install-gcp: install-dev ## the production extras for Google Cloud: dbt-bigquery, dagster-postgres
+	@grep -v '^google-cloud-storage==' constraints.txt > $(VENV)/constraints-gcp.txt
+	$(BIN)/pip install --quiet -c $(VENV)/constraints-gcp.txt "dbt-bigquery>=1.11,<1.12" \
+		"dagster-postgres==$(DAGSTER_LIB_VERSION)"
 
 seed: install-dev ## copy the sample landing folder into NEXUS_HOME if it is empty
 	$(BIN)/nexus seed
 
-run: seed ## start dagster dev on the sample data (materialises by itself)
+# The dbt models become assets from dbt's manifest, prepared offline by `dbt parse`.
+dbt/target/manifest.json: $(BIN)/.installed-dev $(wildcard dbt/*.yml dbt/models/*/*.sql dbt/models/*/*.yml dbt/tests/*.sql)
+	cd dbt && $(abspath $(BIN))/dbt parse --quiet --profiles-dir .
+
+dbt-parse: dbt/target/manifest.json ## prepare the dbt manifest the definitions load
+
+run: seed dbt-parse ## start dagster dev on the sample data (materialises by itself)
 	$(BIN)/dagster dev -w workspace.yaml -p $(PORT)
 
-demo: seed ## headless: convert the sample data and refresh everything once
+demo: seed dbt-parse ## headless: convert the sample data and refresh everything once
 	$(BIN)/nexus refresh
 
-test: install-dev ## run the whole test suite
+test: install-dev dbt-parse ## run the whole test suite
 	$(BIN)/python -m pytest -q
 
 lint: install-dev ## ruff lint + format check
@@ -60,3 +76,70 @@ lock: install-dev ## re-pin constraints.txt from the current environment
 
 bench: install-dev ## run the benchmarks (prints ratios against the reference tools)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# --- data and models --------------------------------------------------------------------------
+# A target that needs a `nexus` sub-command another part of the platform provides says which
+# one is missing instead of failing with argparse's usage text.
+define require_nexus_command
+	@$(BIN)/nexus $(1) --help >/dev/null 2>&1 || { \
+	  echo "make $@: the 'nexus $(1)' command is not available in this checkout" \
+	       "(it is registered in nexus_platform/cli/__init__.py COMMAND_MODULES)." >&2; exit 2; }
+endef
+
+download-data: install-dev ## download ÖKOBAUDAT into NEXUS_HOME/landing/external/oekobaudat
+	$(call require_nexus_command,download)
+	$(BIN)/nexus download oekobaudat
+
+# Pulls the latest promoted version of every task in the model registry from its DVC remote:
+# NEXUS_HOME/dvc-remote locally, gs://<NEXUS_HOME>/dvc-remote in production.
+define pull_all_models
+	$(call require_nexus_command,models)
+	@tasks="$$($(BIN)/nexus models list --json | $(BIN)/python -c \
+	  'import json, sys; print(" ".join(sorted({json.loads(l)["task"] for l in sys.stdin if l.strip()})))')" \
+	  || exit 1; \
+	if [ -z "$$tasks" ]; then echo "no promoted models in the registry under $(NEXUS_HOME)"; exit 0; fi; \
+	for task in $$tasks; do $(BIN)/nexus models pull "$$task" || exit 1; done
+endef
+
+sync-models-local: install-dev ## restore every task's latest model from the local DVC remote
+	$(call pull_all_models)
+
+sync-models-gcp: export NEXUS_ENV := prod
+sync-models-gcp: install-dev ## the same from gs://: make sync-models-gcp NEXUS_HOME=gs://bucket/prefix
+	@case "$(NEXUS_HOME)" in gs://*) ;; *) \
+	  echo "make $@: set NEXUS_HOME=gs://<bucket>/<prefix> (now: $(NEXUS_HOME))" >&2; exit 2;; esac
+	$(call pull_all_models)
+
+# `make sync models-local` / `make sync models-gcp`: the second word names what to sync.
+sync: ## usage: make sync models-local | make sync models-gcp
+	@if [ -z "$(filter models-local models-gcp,$(MAKECMDGOALS))" ]; then \
+	  echo "usage: make sync models-local | make sync models-gcp" >&2; exit 2; fi
+models-local: sync-models-local
+models-gcp: sync-models-gcp
+
+# --- containers ---------------------------------------------------------------------------------
+COMPOSE_FILES := -f deploy/compose/docker-compose.yml
+COMPOSE_GPU_FILES := $(COMPOSE_FILES) -f deploy/compose/docker-compose.gpu.yml
+
+define require_docker
+	@command -v docker >/dev/null 2>&1 || { echo "make $@: docker is not installed" >&2; exit 2; }
+	@docker info >/dev/null 2>&1 || { echo "make $@: no Docker engine answers (docker info failed:" \
+	  "start the Docker daemon or set DOCKER_HOST)" >&2; exit 2; }
+	@docker compose version >/dev/null 2>&1 || { echo "make $@: the Docker Compose plugin" \
+	  "(docker compose) is missing" >&2; exit 2; }
+endef
+
+run-docker: ## Postgres, webserver, daemon and code location in containers (UI on localhost:PORT, 3000)
+	$(call require_docker)
+	DAGSTER_PORT=$(PORT) docker compose $(COMPOSE_FILES) up --build
+
+run-docker-gpu: ## the same on the CUDA image, with the GPU given to the code location (runs its steps)
+	$(call require_docker)
+	DAGSTER_PORT=$(PORT) docker compose $(COMPOSE_GPU_FILES) up --build
+
+# --- pre-commit ---------------------------------------------------------------------------------
+install-precommit: install-dev ## run ruff and mypy before every commit
+	$(BIN)/pre-commit install
+
+run-precommit: install-dev ## ruff (lint + format) and mypy over the whole repository
+	$(BIN)/pre-commit run --all-files
