@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from nexus_platform.assets.ingest import PARQUET_TABLES
 from nexus_platform.assets.partitions import landing_files
 from nexus_platform.ingest.changes import contiguous_ranges
 from nexus_platform.ingest.ledger import Ledger, LedgerEntry
@@ -109,8 +110,14 @@ def _refresh_downstream(defs, instance, tables_changed, log, summary, run_config
     """Unpartitioned assets (knowledge base, embeddings, models, ...) that are missing or
     whose upstream tables changed. Each of them is incremental by content hash itself."""
     graph = defs.resolve_asset_graph()
+    # Only what the landed tables feed: external syncs (Airbyte, ÖKOBAUDAT) need a network
+    # service and run on their own schedule or on request.
+    downstream = (
+        dg.AssetSelection.assets(PARQUET_TABLES).downstream()
+        - dg.AssetSelection.assets(PARQUET_TABLES)
+    ).resolve(graph)
     keys = []
-    for key in graph.get_all_asset_keys():
+    for key in sorted(downstream):
         node = graph.get(key)
         if node.partitions_def is not None or not node.is_materializable:
             continue

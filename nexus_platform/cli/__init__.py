@@ -10,6 +10,9 @@ import sys
 COMMAND_MODULES = [
     "nexus_platform.cli.core",
     "nexus_platform.cli.download",
+    "nexus_platform.cli.kb",
+    "nexus_platform.cli.models",
+    "nexus_platform.cli.lm",
 ]
 
 
