@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "nexus_platform.cli.core",
     "nexus_platform.cli.download",
     "nexus_platform.cli.kb",
+    "nexus_platform.cli.search",
     "nexus_platform.cli.models",
     "nexus_platform.cli.lm",
 ]

@@ -16,6 +16,10 @@ class Embedder(Protocol):
     """
 
     model_id: str
-    dim: int
+
+    @property
+    def dim(self) -> int:
+        """Vector size (a plain attribute satisfies this too)."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...

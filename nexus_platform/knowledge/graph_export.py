@@ -43,6 +43,8 @@ FILES = {
     "records": "nodes_records.csv",
     "contains": "rels_contains.csv",
     "part_of": "rels_part_of.csv",
+    # Written by the embeddings' `knowledge_graph_similarity` asset (nearest neighbours).
+    "similar_to": "rels_similar_to.csv",
 }
 
 
@@ -78,7 +80,13 @@ def import_command(directory: UPath) -> str:
         f"--nodes={directory / FILES['folders']} --nodes={directory / FILES['documents']} "
         f"--nodes={directory / FILES['records']} "
         f"--relationships={directory / FILES['contains']} "
-        f"--relationships={directory / FILES['part_of']} neo4j"
+        f"--relationships={directory / FILES['part_of']} "
+        + (
+            f"--relationships={directory / FILES['similar_to']} "
+            if (directory / FILES["similar_to"]).exists()
+            else ""
+        )
+        + "neo4j"
     )
 
 
@@ -202,12 +210,14 @@ MERGE_STATEMENTS = {
     "WITH a, coalesce(f, d) AS b WHERE b IS NOT NULL MERGE (a)-[:CONTAINS]->(b)",
     "part_of": "MATCH (r:Record {id: row.`:START_ID`}) MATCH (d:Document {id: row.`:END_ID`}) "
     "MERGE (r)-[:PART_OF]->(d)",
+    "similar_to": "MATCH (a:Record {id: row.`:START_ID`}) MATCH (b:Record {id: row.`:END_ID`}) "
+    "MERGE (a)-[r:SIMILAR_TO]->(b) SET r.score = toFloat(row.`score:float`)",
 }
 CONSTRAINTS = [
     f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
     for label in ("Folder", "Document", "Record")
 ]
-LOAD_ORDER = ["folders", "documents", "records", "contains", "part_of"]
+LOAD_ORDER = ["folders", "documents", "records", "contains", "part_of", "similar_to"]
 
 
 def load_csv_script() -> str:

@@ -63,6 +63,8 @@ class Neo4jResource(dg.ConfigurableResource):
                 for statement in CONSTRAINTS:
                     session.run(statement).consume()
                 for kind in LOAD_ORDER:
+                    if not export.file(kind).exists():
+                        continue  # SIMILAR_TO comes later, from the embeddings
                     rows = read_graph_rows(export, kind)
                     statement = f"UNWIND $rows AS row {MERGE_STATEMENTS[kind]}"
                     pushed[kind] = 0
