@@ -10,9 +10,18 @@ from __future__ import annotations
 import dagster as dg
 
 from nexus_platform.assets import dbt as dbt_models
-from nexus_platform.assets import embeddings, ingest, knowledgebase, sources
+from nexus_platform.assets import embeddings, incoming, ingest, knowledgebase, ml_tasks, sources
 from nexus_platform.jobs import ingest_job
-from nexus_platform.resources import airbyte, embedder, gcp, neo4j, oekobaudat, vector_store
+from nexus_platform.resources import (
+    airbyte,
+    dvc,
+    embedder,
+    gcp,
+    neo4j,
+    oekobaudat,
+    tracking,
+    vector_store,
+)
 from nexus_platform.resources import dbt as dbt_resources
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.sensors.landing import landing_sensor
@@ -27,7 +36,17 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 )
 
 # Each module offers `resources_for(env, paths)`: the local and production instances.
-RESOURCE_MODULES = [airbyte, oekobaudat, dbt_resources, gcp, neo4j, embedder, vector_store]
+RESOURCE_MODULES = [
+    airbyte,
+    oekobaudat,
+    dbt_resources,
+    gcp,
+    neo4j,
+    embedder,
+    vector_store,
+    tracking,
+    dvc,
+]
 
 
 def _resources(env: Environment, paths: NexusPaths) -> dict:
@@ -59,6 +78,9 @@ def build_definitions(env: Environment | None = None) -> dg.Definitions:
         ingest.build_defs(),
         knowledgebase.build_defs(),
         embeddings.build_defs(),
+        incoming.build_defs(),
+        # Task specs from the repo's tasks/ and NEXUS_HOME/tasks/ become assets on load.
+        ml_tasks.build_defs(paths),
         # Syncs run on their schedule in production; locally a user starts them.
         sources.build_defs(schedule_running=env == "prod"),
         dbt_models.build_defs(),

@@ -20,6 +20,9 @@ from upath import UPath
 
 from nexus_platform.settings import is_local
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def ensure_dir(path: UPath) -> None:
     if is_local(path):
@@ -36,6 +39,8 @@ def atomic_output(target: UPath, mode: str = "wb") -> Iterator[IO[Any]]:
         local = Path(target.path)
         local.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{local.name}.", suffix=".tmp", dir=local.parent)
+        # mkstemp creates 0600; outputs are shared files, readable like any other.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         try:
             with os.fdopen(fd, mode) as fh:
                 yield fh

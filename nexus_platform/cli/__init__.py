@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "nexus_platform.cli.download",
     "nexus_platform.cli.kb",
     "nexus_platform.cli.search",
+    "nexus_platform.cli.check",
     "nexus_platform.cli.models",
     "nexus_platform.cli.lm",
 ]
