@@ -85,11 +85,23 @@ def refresh(
     keys = pending_keys(paths)
     order = instance.get_dynamic_partitions(landing_files.name)
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else {}
-    job = defs.resolve_job_def("ingest")
+    # The per-file assets downstream of the tables (incoming-data checks) run in the same
+    # in-process run as the conversion, over the same partition range.
+    graph = defs.resolve_asset_graph()
+    per_file = [PARQUET_TABLES] + [
+        key
+        for key in sorted(dg.AssetSelection.assets(PARQUET_TABLES).downstream().resolve(graph))
+        if key != PARQUET_TABLES and graph.get(key).partitions_def == landing_files
+    ]
+    job = defs.resolve_implicit_global_asset_job_def()
     for batch in contiguous_ranges(order, keys, MAX_FILES_PER_RUN):
         log(f"converting {len(batch)} file(s): {batch[0]} .. {batch[-1]}")
         result = job.execute_in_process(
-            instance=instance, tags=range_tags(batch), raise_on_error=False
+            instance=instance,
+            asset_selection=per_file,
+            tags=range_tags(batch),
+            run_config=run_config,
+            raise_on_error=False,
         )
         summary.runs += 1
         if not result.success:

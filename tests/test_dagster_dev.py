@@ -14,9 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLE_LANDING
 
 pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_LANDING = REPO / "sample_data" / "landing"
 
 QUERY = """
 query {
@@ -55,9 +57,21 @@ def test_dagster_dev_materialises_the_sample_data_by_itself(nexus_home):
     port = free_port()
     log = open(nexus_home / "dagster-dev.log", "wb")
     proc = subprocess.Popen(
-        [str(bin_dir / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-p", str(port),
-         "-h", "127.0.0.1"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(bin_dir / "dagster"),
+            "dev",
+            "-w",
+            str(REPO / "workspace.yaml"),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     stats = None
     try:
@@ -67,7 +81,11 @@ def test_dagster_dev_materialises_the_sample_data_by_itself(nexus_home):
             body = graphql(port)
             node = (body or {}).get("data", {}).get("assetNodeOrError") or {}
             stats = node.get("partitionStats")
-            if stats and stats["numPartitions"] == expected and stats["numMaterialized"] == expected:
+            if (
+                stats
+                and stats["numPartitions"] == expected
+                and stats["numMaterialized"] == expected
+            ):
                 break
             time.sleep(5)
         assert stats is not None, "the webserver never answered"

@@ -56,8 +56,18 @@ def test_unknown_environment_is_refused(monkeypatch):
 def test_importing_the_definitions_does_not_load_the_heavy_stack(nexus_home):
     # Every run and `dagster dev` import the code location: torch and friends must wait
     # until an asset needs them.
-    heavy = ["torch", "transformers", "sentence_transformers", "deepchecks", "wandb", "dvc",
-             "qdrant_client", "sklearn", "pdfplumber", "openai"]
+    heavy = [
+        "torch",
+        "transformers",
+        "sentence_transformers",
+        "deepchecks",
+        "wandb",
+        "dvc",
+        "qdrant_client",
+        "sklearn",
+        "pdfplumber",
+        "openai",
+    ]
     code = (
         "import sys, nexus_platform.definitions\n"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"

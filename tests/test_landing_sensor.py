@@ -55,7 +55,9 @@ def test_new_files_become_partitions_and_one_run(instance, defs, put):
     for i in range(5):
         put(f"climate/f{i}.csv", f"a\n{i}\n")
     result = tick(instance, defs)
-    assert instance.get_dynamic_partitions("landing_files") == [f"climate/f{i}.csv" for i in range(5)]
+    assert instance.get_dynamic_partitions("landing_files") == [
+        f"climate/f{i}.csv" for i in range(5)
+    ]
     assert ranges(result) == [("climate/f0.csv", "climate/f4.csv")]
     assert result.run_requests[0].run_key
     cursor = json.loads(result.cursor)
@@ -83,7 +85,9 @@ def test_touch_does_nothing_and_change_reruns_only_that_file(instance, defs, put
     assert again.run_requests[0].run_key != changed.run_requests[0].run_key
 
 
-def test_deleted_file_drops_its_partition_and_marks_outputs_stale(instance, defs, put, nexus_home, paths):
+def test_deleted_file_drops_its_partition_and_marks_outputs_stale(
+    instance, defs, put, nexus_home, paths
+):
     put("a/keep.csv", "a\n1\n")
     put("a/gone.csv", "a\n2\n")
     first = tick(instance, defs)

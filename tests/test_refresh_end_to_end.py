@@ -6,11 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_LANDING
 
 pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_LANDING = REPO / "sample_data" / "landing"
 
 # The deliberately bad sample files and the class each must be quarantined with.
 EXPECTED_BAD = {
@@ -25,20 +28,29 @@ EXPECTED_BAD = {
 def nexus(*args, env):
     return subprocess.run(
         [sys.executable, "-m", "nexus_platform.cli", *args],
-        capture_output=True, text=True, env=env, timeout=1200,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1200,
     )
 
 
 @pytest.fixture
 def env(nexus_home):
-    return {**os.environ, "NEXUS_HOME": str(nexus_home), "DAGSTER_HOME": str(nexus_home / "dagster")}
+    return {
+        **os.environ,
+        "NEXUS_HOME": str(nexus_home),
+        "DAGSTER_HOME": str(nexus_home / "dagster"),
+    }
 
 
 def test_refresh_converts_the_sample_data_once(env, nexus_home):
     (nexus_home / "landing").rmdir()
     seeded = nexus("seed", env=env)
     assert seeded.returncode == 0, seeded.stderr
-    files = sorted(p.relative_to(SAMPLE_LANDING).as_posix() for p in SAMPLE_LANDING.rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(SAMPLE_LANDING).as_posix() for p in SAMPLE_LANDING.rglob("*") if p.is_file()
+    )
 
     first = nexus("refresh", "--quiet", env=env)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -61,10 +73,14 @@ def test_refresh_converts_the_sample_data_once(env, nexus_home):
         else:
             assert line["status"] == "converted", line
             assert line["error"] is None
-            assert line["tables"] and all(t["rows"] > 0 and t["columns"] > 0 for t in line["tables"])
+            assert line["tables"] and all(
+                t["rows"] > 0 and t["columns"] > 0 for t in line["tables"]
+            )
             assert all(os.path.exists(t["path"]) for t in line["tables"])
     by_path = {line["path"]: line for line in lines}
-    workbook = {t["name"] for t in by_path["materials/lca/oekobaudat_materials_excerpt.xlsx"]["tables"]}
+    workbook = {
+        t["name"] for t in by_path["materials/lca/oekobaudat_materials_excerpt.xlsx"]["tables"]
+    }
     assert {"materials", "modules"} <= workbook
     report = by_path["climate/reports/rheintal_baustoffe_sustainability_report_2023.pdf"]["tables"]
     assert "pages" in {t["name"] for t in report} and len(report) >= 2  # text + a page table

@@ -1,10 +1,14 @@
 """Landing files become typed Parquet tables: the `parquet_tables` asset and its checks."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from nexus_platform.assets.partitions import landing_files
 from nexus_platform.ingest.convert import ConvertConfig, convert_file
+from nexus_platform.ingest.landing import resolve_inside, sha256_file
 from nexus_platform.ingest.ledger import Ledger, LedgerEntry
+from nexus_platform.ingest.model import IngestError
 from nexus_platform.ingest.preview import column_types, markdown_preview
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.resources.storage import NexusStorage
@@ -109,18 +113,16 @@ def parquet_tables(context: dg.AssetExecutionContext, config: IngestConfig, stor
 
 def _convert_or_reuse(paths, key, previous, convert_config, force) -> tuple[LedgerEntry, bool]:
     """A file whose bytes are those already converted is not converted again."""
+    current = None
     if previous is not None and not force and previous.status != "stale":
-        from pathlib import Path
-
-        from nexus_platform.ingest.landing import resolve_inside, sha256_file
-
         try:
             source = resolve_inside(Path(paths.landing.path), key)
-            if source.is_file() and sha256_file(source) == previous.sha256:
-                return previous, True
-        except Exception:
-            pass  # let the converter classify the problem
-    return convert_file(paths, key, convert_config, previous), False
+            current = sha256_file(source) if source.is_file() else None
+        except (IngestError, OSError):
+            current = None  # the converter classifies the problem
+        if current is not None and current == previous.sha256:
+            return previous, True
+    return convert_file(paths, key, convert_config, previous, sha256=current), False
 
 
 def build_defs() -> dg.Definitions:

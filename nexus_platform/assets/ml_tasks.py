@@ -7,7 +7,6 @@ spec into NEXUS_HOME/tasks/ adds its assets on the next reload. The training lib
 imported inside the asset bodies.
 """
 
-
 import fnmatch
 import hashlib
 import importlib.util
@@ -18,7 +17,14 @@ from datetime import datetime
 
 import dagster as dg
 
-from nexus_platform.ml.spec import SpecError, TaskSpec, load_spec, spec_files, task_folders
+from nexus_platform.ml.spec import (
+    SourceNotLanded,
+    SpecError,
+    TaskSpec,
+    load_spec,
+    spec_files,
+    task_folders,
+)
 from nexus_platform.resources.dvc import DvcRegistryResource
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.resources.tracking import TrackingResource
@@ -28,7 +34,9 @@ log = logging.getLogger(__name__)
 
 PARQUET_TABLES = dg.AssetKey("parquet_tables")
 KNOWLEDGEBASE = dg.AssetKey("knowledgebase")
-GPU_TAGS = {"dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}}}
+GPU_TAGS = {
+    "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}}
+}
 STAGES = ("dataset", "model", "evaluation", "robustness", "promoted_model")
 
 
@@ -42,7 +50,11 @@ def _fail(exc: Exception) -> dg.Failure:
 
 
 def _metric_metadata(report: dict) -> dict:
-    return {k: dg.MetadataValue.float(float(report[k])) for k in ("accuracy", "macro_f1", "entity_f1", "perplexity") if k in report}
+    return {
+        k: dg.MetadataValue.float(float(report[k]))
+        for k in ("accuracy", "macro_f1", "entity_f1", "perplexity")
+        if k in report
+    }
 
 
 def task_assets(spec: TaskSpec) -> list:
@@ -54,128 +66,214 @@ def task_assets(spec: TaskSpec) -> list:
     model_tags = {"op_tags": GPU_TAGS, "pool": "gpu"} if gpu else {}
     eager = dg.AutomationCondition.eager()
 
-    @dg.asset(key=task_key(spec, "dataset"), deps=[upstream], group_name=group, kinds={"parquet"},
-              automation_condition=dg.AutomationCondition.on_missing(),
-              description=f"{spec.description or spec.name}: the job transformation of {spec.source} "
-              f"(inputs, label, metadata) and a reproducible train/test split, as Parquet.")
-    def dataset(context: dg.AssetExecutionContext, storage: NexusStorage) -> dg.MaterializeResult:
-        return _dataset(context, spec, storage)
+    # Not required: a task whose source has not landed yet is skipped, not failed, and its
+    # downstream steps skip with it.
+    @dg.asset(
+        key=task_key(spec, "dataset"),
+        deps=[upstream],
+        group_name=group,
+        kinds={"parquet"},
+        automation_condition=dg.AutomationCondition.on_missing(),
+        output_required=False,
+        description=f"{spec.description or spec.name}: the job transformation of {spec.source} "
+        f"(inputs, label, metadata) and a reproducible train/test split, as Parquet.",
+    )
+    def dataset(context: dg.AssetExecutionContext, storage: NexusStorage):
+        result = _dataset(context, spec, storage)
+        if result is not None:
+            yield result
 
-    @dg.asset(key=task_key(spec, "model"), deps=[dataset.key], group_name=group,
-              kinds={"pytorch" if gpu else "python"}, automation_condition=eager, **model_tags,
-              description=f"The trained {spec.kind.replace('_', ' ')} model of {spec.name}; params and "
-              "per-epoch metrics are logged to W&B. Uses CUDA when the worker has a GPU.")
-    def model(context: dg.AssetExecutionContext, storage: NexusStorage, tracking: TrackingResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=task_key(spec, "model"),
+        deps=[dataset.key],
+        group_name=group,
+        kinds={"pytorch" if gpu else "python"},
+        automation_condition=eager,
+        **model_tags,
+        description=f"The trained {spec.kind.replace('_', ' ')} model of {spec.name}; params and "
+        "per-epoch metrics are logged to W&B. Uses CUDA when the worker has a GPU.",
+    )
+    def model(
+        context: dg.AssetExecutionContext, storage: NexusStorage, tracking: TrackingResource
+    ) -> dg.MaterializeResult:
         from nexus_platform.ml import pipeline
 
         paths = storage.paths()
         config = {"task": spec.name, "kind": spec.kind, "split": vars(spec.split), **spec.model}
         with tracking.tracker().run(f"{spec.name}-train", "train", config) as run:
             try:
-                summary = pipeline.train(spec, paths, on_epoch=lambda epoch, m: run.log(m, step=epoch))
+                summary = pipeline.train(
+                    spec, paths, on_epoch=lambda epoch, m: run.log(m, step=epoch)
+                )
             except SpecError as exc:
                 raise _fail(exc) from exc
-            run.summary({"train_seconds": summary["train_seconds"], "train_rows": summary["train_rows"]})
+            run.summary(
+                {"train_seconds": summary["train_seconds"], "train_rows": summary["train_rows"]}
+            )
         last = summary["history"][-1] if summary["history"] else {}
-        return dg.MaterializeResult(metadata={
-            "dagster/row_count": summary["train_rows"],
-            "train_seconds": summary["train_seconds"],
-            "device": str(summary["device"]),
-            "params": dg.MetadataValue.json(summary["params"]),
-            "final_epoch": dg.MetadataValue.json(last),
-            "path": dg.MetadataValue.path(str(paths.models / spec.name / "model")),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": summary["train_rows"],
+                "train_seconds": summary["train_seconds"],
+                "device": str(summary["device"]),
+                "params": dg.MetadataValue.json(summary["params"]),
+                "final_epoch": dg.MetadataValue.json(last),
+                "path": dg.MetadataValue.path(str(paths.models / spec.name / "model")),
+            }
+        )
 
-    @dg.asset(key=task_key(spec, "evaluation"), deps=[model.key], group_name=group, automation_condition=eager,
-              check_specs=[dg.AssetCheckSpec("quality_ok", asset=task_key(spec, "evaluation"), blocking=True,
-                                             description="The held-out metric meets the spec's threshold.")],
-              description="Held-out scores: accuracy, macro-F1 (entity-level F1 for entities, perplexity "
-              "for language models), per-class precision/recall/F1 and the confusion matrix.")
-    def evaluation(context: dg.AssetExecutionContext, storage: NexusStorage, tracking: TrackingResource):
+    @dg.asset(
+        key=task_key(spec, "evaluation"),
+        deps=[model.key],
+        group_name=group,
+        automation_condition=eager,
+        check_specs=[
+            dg.AssetCheckSpec(
+                "quality_ok",
+                asset=task_key(spec, "evaluation"),
+                blocking=True,
+                description="The held-out metric meets the spec's threshold.",
+            )
+        ],
+        description="Held-out scores: accuracy, macro-F1 (entity-level F1 for entities, perplexity "
+        "for language models), per-class precision/recall/F1 and the confusion matrix.",
+    )
+    def evaluation(
+        context: dg.AssetExecutionContext, storage: NexusStorage, tracking: TrackingResource
+    ):
         from nexus_platform.ml import pipeline
         from nexus_platform.ml.evaluation import per_class_markdown, png_markdown
 
         paths = storage.paths()
         report, png = pipeline.evaluate(spec, paths)
         metrics = {k: v for k, v in report.items() if isinstance(v, int | float)}
-        with tracking.tracker().run(f"{spec.name}-evaluation", "evaluation", {"task": spec.name}) as run:
+        with tracking.tracker().run(
+            f"{spec.name}-evaluation", "evaluation", {"task": spec.name}
+        ) as run:
             run.summary(metrics)
             if png is not None:
-                run.log_artifact(str(paths.models / spec.name / "evaluation" / "confusion_matrix.png"), f"{spec.name}-confusion", "evaluation")
-        metadata = {**_metric_metadata(report), "dagster/row_count": report.get("examples", 0),
-                    "path": dg.MetadataValue.path(str(paths.models / spec.name / "evaluation" / "evaluation.json"))}
+                run.log_artifact(
+                    str(paths.models / spec.name / "evaluation" / "confusion_matrix.png"),
+                    f"{spec.name}-confusion",
+                    "evaluation",
+                )
+        metadata = {
+            **_metric_metadata(report),
+            "dagster/row_count": report.get("examples", 0),
+            "path": dg.MetadataValue.path(
+                str(paths.models / spec.name / "evaluation" / "evaluation.json")
+            ),
+        }
         if report.get("per_class"):
             metadata["per_class"] = dg.MetadataValue.md(per_class_markdown(report))
         if png is not None:
-            metadata["confusion_matrix"] = dg.MetadataValue.md(png_markdown(png, "confusion matrix"))
+            metadata["confusion_matrix"] = dg.MetadataValue.md(
+                png_markdown(png, "confusion matrix")
+            )
         yield dg.MaterializeResult(metadata=metadata)
         yield _quality_check(spec, report)
 
-    @dg.asset(key=task_key(spec, "robustness"), deps=[model.key], group_name=group, automation_condition=eager,
-              check_specs=[dg.AssetCheckSpec("robust_ok", asset=task_key(spec, "robustness"), blocking=True,
-                                             description="No perturbation costs more than max_robustness_drop.")],
-              description="The perturbation test: typos, casing, whitespace and punctuation noise, word "
-              "dropout and ESG synonym swaps on the held-out split; the metric drop per perturbation.")
+    @dg.asset(
+        key=task_key(spec, "robustness"),
+        deps=[model.key],
+        group_name=group,
+        automation_condition=eager,
+        check_specs=[
+            dg.AssetCheckSpec(
+                "robust_ok",
+                asset=task_key(spec, "robustness"),
+                blocking=True,
+                description="No perturbation costs more than max_robustness_drop.",
+            )
+        ],
+        description="The perturbation test: typos, casing, whitespace and punctuation noise, word "
+        "dropout and ESG synonym swaps on the held-out split; the metric drop per perturbation.",
+    )
     def robustness(context: dg.AssetExecutionContext, storage: NexusStorage):
         from nexus_platform.ml import pipeline
         from nexus_platform.ml.robustness import robustness_markdown
 
         report = pipeline.robustness(spec, storage.paths())
-        metadata = {"max_drop": float(report["max_drop"]), "worst_perturbation": str(report["worst_perturbation"]),
-                    "baseline": float(report["baseline"]), "dagster/row_count": report["examples"],
-                    "drops": dg.MetadataValue.md(robustness_markdown(report))}
+        metadata = {
+            "max_drop": float(report["max_drop"]),
+            "worst_perturbation": str(report["worst_perturbation"]),
+            "baseline": float(report["baseline"]),
+            "dagster/row_count": report["examples"],
+            "drops": dg.MetadataValue.md(robustness_markdown(report)),
+        }
         for name, result in report["perturbations"].items():
             metadata[f"drop/{name}"] = float(result["drop"])
         yield dg.MaterializeResult(metadata=metadata)
         yield _robust_check(spec, report)
 
-    @dg.asset(key=task_key(spec, "promoted_model"), deps=[evaluation.key, robustness.key], group_name=group,
-              kinds={"dvc"},
-              automation_condition=eager & dg.AutomationCondition.all_deps_blocking_checks_passed(),
-              description="The model that passed quality_ok and robust_ok, versioned with DVC and pushed to "
-              "the remote; `dvc_md5` names the exact artifact (`nexus models pull`).")
-    def promoted_model(context: dg.AssetExecutionContext, storage: NexusStorage, dvc: DvcRegistryResource):
+    @dg.asset(
+        key=task_key(spec, "promoted_model"),
+        deps=[evaluation.key, robustness.key],
+        group_name=group,
+        kinds={"dvc"},
+        automation_condition=eager & dg.AutomationCondition.all_deps_blocking_checks_passed(),
+        description="The model that passed quality_ok and robust_ok, versioned with DVC and pushed to "
+        "the remote; `dvc_md5` names the exact artifact (`nexus models pull`).",
+    )
+    def promoted_model(
+        context: dg.AssetExecutionContext, storage: NexusStorage, dvc: DvcRegistryResource
+    ):
         from nexus_platform.ml import pipeline
 
         try:
-            version = pipeline.promote(spec, storage.paths(), dvc.registry(), info={"run_id": context.run.run_id})
+            version = pipeline.promote(
+                spec, storage.paths(), dvc.registry(), info={"run_id": context.run.run_id}
+            )
         except pipeline.PromotionRefused as exc:
             raise _fail(exc) from exc
-        return dg.MaterializeResult(metadata={
-            "version": version.version, "dvc_md5": version.dvc_md5, "nfiles": version.nfiles,
-            "size_bytes": version.size, "metrics": dg.MetadataValue.json(version.metrics),
-            "robustness_drop": dg.MetadataValue.json(version.robustness_drop),
-            "pull": f"nexus models pull {version.name}",
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "version": version.version,
+                "dvc_md5": version.dvc_md5,
+                "nfiles": version.nfiles,
+                "size_bytes": version.size,
+                "metrics": dg.MetadataValue.json(version.metrics),
+                "robustness_drop": dg.MetadataValue.json(version.robustness_drop),
+                "pull": f"nexus models pull {version.name}",
+            }
+        )
 
     return [dataset, model, evaluation, robustness, promoted_model]
 
 
-def _dataset(context, spec: TaskSpec, storage: NexusStorage) -> dg.MaterializeResult:
+def _dataset(context, spec: TaskSpec, storage: NexusStorage) -> dg.MaterializeResult | None:
     from nexus_platform.ml import pipeline
 
     try:
         summary = pipeline.prepare_dataset(spec, storage.paths())
+    except SourceNotLanded as exc:
+        context.log.warning(f"task {spec.name} skipped: {exc}")
+        return None
     except SpecError as exc:
         raise _fail(exc) from exc
     preview = _markdown_preview(summary["train"].slice(0, 5).to_pylist())
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": summary["train_rows"] + summary["test_rows"],
-        "train_rows": summary["train_rows"], "test_rows": summary["test_rows"],
-        "classes": dg.MetadataValue.json(summary["classes"]),
-        "sources": dg.MetadataValue.json(summary["sources"]),
-        "split": dg.MetadataValue.json(vars(spec.split)),
-        "preview": dg.MetadataValue.md(preview),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": summary["train_rows"] + summary["test_rows"],
+            "train_rows": summary["train_rows"],
+            "test_rows": summary["test_rows"],
+            "classes": dg.MetadataValue.json(summary["classes"]),
+            "sources": dg.MetadataValue.json(summary["sources"]),
+            "split": dg.MetadataValue.json(vars(spec.split)),
+            "preview": dg.MetadataValue.md(preview),
+        }
+    )
 
 
 def _markdown_preview(rows: list[dict]) -> str:
     if not rows:
         return ""
     columns = list(rows[0])
+
     def cell(value) -> str:
         text = " ".join(value) if isinstance(value, list) else str(value)
         return text.replace("|", "\\|").replace("\n", " ")[:80]
+
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
@@ -186,7 +284,9 @@ def _quality_check(spec: TaskSpec, report: dict) -> dg.AssetCheckResult:
 
     result = gates(spec, report, None)
     return dg.AssetCheckResult(
-        check_name="quality_ok", asset_key=task_key(spec, "evaluation"), passed=result.quality_passed,
+        check_name="quality_ok",
+        asset_key=task_key(spec, "evaluation"),
+        passed=result.quality_passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=f"{result.metric} = {result.value} ({'>=' if spec.primary_metric[1] else '<='} {result.bound} required)",
         metadata={"value": float(result.value or 0.0), "bound": result.bound},
@@ -198,7 +298,9 @@ def _robust_check(spec: TaskSpec, report: dict) -> dg.AssetCheckResult:
 
     result = gates(spec, None, report)
     return dg.AssetCheckResult(
-        check_name="robust_ok", asset_key=task_key(spec, "robustness"), passed=result.robust_passed,
+        check_name="robust_ok",
+        asset_key=task_key(spec, "robustness"),
+        passed=result.robust_passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=f"worst drop {result.max_drop} ({result.worst_perturbation}); at most {result.max_allowed_drop} allowed",
         metadata={"max_drop": float(result.max_drop or 0.0), "allowed": result.max_allowed_drop},
@@ -226,18 +328,23 @@ DRIFT_CHECK = dg.AssetCheckKey(dg.AssetKey("incoming_data_report"), "drift_withi
 
 
 def drift_verdict(instance: dg.DagsterInstance, relpath: str, since: float) -> str:
-    """"pass" / "fail" / "pending" for the drift check of one landing file's version."""
+    """ "pass" / "fail" / "pending" for the drift check of one landing file's version."""
     records = instance.event_log_storage.get_asset_check_execution_history(DRIFT_CHECK, limit=1000)
     for record in records:  # newest first
-        if record.partition not in (relpath, None) or record.create_timestamp < since - 1.0:  # stored to the second
+        if (
+            record.partition not in (relpath, None) or record.create_timestamp < since - 1.0
+        ):  # stored to the second
             continue
         status = record.status.value
         return {"SUCCEEDED": "pass", "FAILED": "fail"}.get(status, "pending")
     return "pending"
 
 
-def build_task_retrain_sensor(specs: list[TaskSpec], require_drift_check: bool | None = None,
-                              drift_wait_seconds: float = 900.0) -> dg.SensorDefinition:
+def build_task_retrain_sensor(
+    specs: list[TaskSpec],
+    require_drift_check: bool | None = None,
+    drift_wait_seconds: float = 900.0,
+) -> dg.SensorDefinition:
     """Retrain a task when the landing files behind its source change and their drift check
     passed. Drift outside thresholds blocks that data version; with no verdict after
     `drift_wait_seconds` (no drift rule covers the file) the task retrains anyway."""
@@ -246,9 +353,13 @@ def build_task_retrain_sensor(specs: list[TaskSpec], require_drift_check: bool |
     watched = [s for s in specs if s.source != "knowledgebase"]
     targets = [task_key(s, stage) for s in specs for stage in STAGES]
 
-    @dg.sensor(name="ml_task_retrain", target=targets, minimum_interval_seconds=60,
-               default_status=dg.DefaultSensorStatus.RUNNING,
-               description="New data for a task's source table that passed its drift check retrains the task.")
+    @dg.sensor(
+        name="ml_task_retrain",
+        target=targets,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="New data for a task's source table that passed its drift check retrains the task.",
+    )
     def ml_task_retrain(context: dg.SensorEvaluationContext, storage: NexusStorage):
         from nexus_platform.ingest.ledger import Ledger
         from nexus_platform.ml.dataset import source_pattern
@@ -262,29 +373,50 @@ def build_task_retrain_sensor(specs: list[TaskSpec], require_drift_check: bool |
             fingerprint = sorted(f"{e.path}:{e.sha256}" for e in mine)
             state = cursor.get(spec.name)
             if state is None or not mine:
-                cursor[spec.name] = {"fingerprint": fingerprint}  # the first version is the baseline
+                cursor[spec.name] = {
+                    "fingerprint": fingerprint
+                }  # the first version is the baseline
                 continue
             if state["fingerprint"] == fingerprint:
                 continue
             changed = [e for e in mine if f"{e.path}:{e.sha256}" not in state["fingerprint"]]
             first_seen = state.get("pending_since") or time.time()
-            verdicts = {e.path: drift_verdict(context.instance, e.path, datetime.fromisoformat(e.updated_at).timestamp())
-                        for e in changed} if require_drift_check else {}
+            verdicts = (
+                {
+                    e.path: drift_verdict(
+                        context.instance, e.path, datetime.fromisoformat(e.updated_at).timestamp()
+                    )
+                    for e in changed
+                }
+                if require_drift_check
+                else {}
+            )
             if "fail" in verdicts.values():
-                notes.append(f"{spec.name}: drift outside thresholds in {[p for p, v in verdicts.items() if v == 'fail']}")
+                notes.append(
+                    f"{spec.name}: drift outside thresholds in {[p for p, v in verdicts.items() if v == 'fail']}"
+                )
                 cursor[spec.name] = {"fingerprint": fingerprint, "blocked": True}
                 continue
             if "pending" in verdicts.values() and time.time() - first_seen < drift_wait_seconds:
-                notes.append(f"{spec.name}: waiting for the drift check of {[p for p, v in verdicts.items() if v == 'pending']}")
+                notes.append(
+                    f"{spec.name}: waiting for the drift check of {[p for p, v in verdicts.items() if v == 'pending']}"
+                )
                 cursor[spec.name] = {**state, "pending_since": first_seen}
                 continue
             digest = hashlib.sha1(";".join(fingerprint).encode()).hexdigest()[:16]
-            requests.append(dg.RunRequest(run_key=f"retrain:{spec.name}:{digest}",
-                                          asset_selection=[task_key(spec, stage) for stage in STAGES],
-                                          tags={"nexus/retrain": spec.name}))
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"retrain:{spec.name}:{digest}",
+                    asset_selection=[task_key(spec, stage) for stage in STAGES],
+                    tags={"nexus/retrain": spec.name},
+                )
+            )
             cursor[spec.name] = {"fingerprint": fingerprint}
-        return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor),
-                               skip_reason=None if requests else ("; ".join(notes) or "no new data for any task"))
+        return dg.SensorResult(
+            run_requests=requests,
+            cursor=json.dumps(cursor),
+            skip_reason=None if requests else ("; ".join(notes) or "no new data for any task"),
+        )
 
     return ml_task_retrain
 
@@ -306,5 +438,6 @@ def retrain_sensor(specs: list[TaskSpec]) -> dg.SensorDefinition:
     except ImportError:
         return build_task_retrain_sensor(watched, require_drift_check=False)
     return build_retrain_sensor(
-        {s.name: (s.source, [task_key(s, stage) for stage in STAGES]) for s in watched}, name="ml_task_retrain"
+        {s.name: (s.source, [task_key(s, stage) for stage in STAGES]) for s in watched},
+        name="ml_task_retrain",
     )

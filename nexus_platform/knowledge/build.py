@@ -161,12 +161,10 @@ def counts_by(table: pa.Table, field_name: str) -> dict[str, int]:
         return {}
     source = table.column("source").combine_chunks()
     if field_name == "topic":
-        folders = pc.struct_field(source, "folders")
-        values = pc.if_else(
-            pc.greater(pc.list_value_length(folders), 0),
-            pc.list_element(pc.fill_null(folders, pa.scalar(["(root)"], pa.list_(pa.string()))), 0),
-            pa.scalar("(root)"),
-        )
+        # Files directly under the landing root have no folder: they count as "(root)".
+        # (pc.if_else evaluates both branches, so list_element cannot guard itself.)
+        folders = pc.struct_field(source, "folders").to_pylist()
+        values = pa.array([f[0] if f else "(root)" for f in folders], pa.string())
     else:
         values = pc.struct_field(source, field_name)
     counts = pc.value_counts(pc.fill_null(values, "(none)"))

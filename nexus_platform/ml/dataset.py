@@ -18,7 +18,7 @@ from upath import UPath
 
 from nexus_platform.ingest.ledger import Ledger, TableRef
 from nexus_platform.ml.artifacts import TaskLayout
-from nexus_platform.ml.spec import TaskSpec
+from nexus_platform.ml.spec import SourceNotLanded, TaskSpec
 from nexus_platform.settings import NexusPaths
 from nexus_platform.storage import atomic_local_path, write_json
 
@@ -54,7 +54,8 @@ def source_tables(spec: TaskSpec, paths: NexusPaths) -> list[TableRef]:
         if ref.kind == "table"
     ]
     if not refs:
-        raise spec.error(
+        raise SourceNotLanded(
+            spec.spec_file,
             "source",
             f"no converted table for {spec.source!r} in the ledger of {paths.home} "
             "(has the file landed and been converted?)",
@@ -139,7 +140,7 @@ def prepare(spec: TaskSpec, table: pa.Table) -> tuple[pa.Table, list[str], list[
         )
         texts = [t for t in texts if t and t.strip()]
         if not texts:
-            raise spec.error("source", "the source holds no text")
+            raise SourceNotLanded(spec.spec_file, "source", "the source holds no text yet")
         return pa.table({"text": texts}), [], None
     metadata = _metadata_columns(spec, table)
     if spec.kind == "token_classification":
@@ -207,9 +208,11 @@ def split_table(spec: TaskSpec, table: pa.Table, classes: list[str], strata: lis
         # A combination seen once cannot be stratified: fold it into its first label, and what
         # is still alone into the commonest stratum. The test-set check below still catches a
         # class that ends up missing.
-        for fold in (lambda s: s.split("|")[0], lambda s: Counter(stratify).most_common(1)[0][0]):
-            counts = Counter(stratify)
-            stratify = [s if counts[s] >= 2 else fold(s) for s in stratify]
+        counts = Counter(stratify)
+        stratify = [s if counts[s] >= 2 else s.split("|")[0] for s in stratify]
+        counts = Counter(stratify)
+        commonest = counts.most_common(1)[0][0]
+        stratify = [s if counts[s] >= 2 else commonest for s in stratify]
     try:
         train_idx, test_idx = train_test_split(
             indices, test_size=spec.split.test_size, random_state=spec.split.seed, stratify=stratify

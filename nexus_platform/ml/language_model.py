@@ -36,7 +36,9 @@ class LanguageModelConfig:
     def from_spec(cls, model: dict) -> LanguageModelConfig:
         unknown = set(model) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown model settings {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}")
+            raise ValueError(
+                f"unknown model settings {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}"
+            )
         config = cls(**model)
         if config.order < 1 or config.window < 1 or config.min_count < 1:
             raise ValueError("order, window and min_count must be >= 1")
@@ -63,7 +65,9 @@ class Analyzer:
 
 
 class LanguageModel:
-    def __init__(self, config: LanguageModelConfig, vocab: list[str], surface: dict[str, str], ngrams, ppmi):
+    def __init__(
+        self, config: LanguageModelConfig, vocab: list[str], surface: dict[str, str], ngrams, ppmi
+    ):
         self.config = config
         self.vocab = vocab
         self.index = {w: i for i, w in enumerate(vocab)}
@@ -80,7 +84,10 @@ class LanguageModel:
         return self._analyzer
 
     def _ids(self, text: str) -> list[list[str]]:
-        return [[s if s in self.index else UNK for s, _ in sent] for sent in self.analyzer.sentences(text)]
+        return [
+            [s if s in self.index else UNK for s, _ in sent]
+            for sent in self.analyzer.sentences(text)
+        ]
 
     def probability(self, word: str, context: tuple[str, ...]) -> float:
         """Interpolated Kneser-Ney: discounted counts, the rest spread over a shorter context."""
@@ -89,7 +96,11 @@ class LanguageModel:
         total0 = self._totals[0].get((), 0)
         d = self.config.discount
         # Unigram level (continuation counts), interpolated with uniform so nothing is zero.
-        p = (max(level0.get(word, 0) - d, 0) + d * len(level0) / vocab_size) / total0 if total0 else 1 / vocab_size
+        p = (
+            (max(level0.get(word, 0) - d, 0) + d * len(level0) / vocab_size) / total0
+            if total0
+            else 1 / vocab_size
+        )
         for n in range(1, len(context) + 1):
             history = context[-n:]
             counts = self.ngrams[n].get(history)
@@ -127,17 +138,24 @@ class LanguageModel:
             scores[r] = 0.0
         scores[self.index[UNK]] = 0.0
         best = np.argsort(-scores)[:top]
-        return [(self.surface.get(self.vocab[i], self.vocab[i]), round(float(scores[i]), 4)) for i in best if scores[i] > 0]
+        return [
+            (self.surface.get(self.vocab[i], self.vocab[i]), round(float(scores[i]), 4))
+            for i in best
+            if scores[i] > 0
+        ]
 
     def save(self, directory: Path) -> None:
         from scipy import sparse
 
         directory.mkdir(parents=True, exist_ok=True)
-        ngrams = [
-            [[list(h), dict(c)] for h, c in level.items()] for level in self.ngrams
-        ]
-        payload = {"kind": "language_model", "config": asdict(self.config), "vocab": self.vocab,
-                   "surface": self.surface, "ngrams": ngrams}
+        ngrams = [[[list(h), dict(c)] for h, c in level.items()] for level in self.ngrams]
+        payload = {
+            "kind": "language_model",
+            "config": asdict(self.config),
+            "vocab": self.vocab,
+            "surface": self.surface,
+            "ngrams": ngrams,
+        }
         with gzip.open(directory / "model.json.gz", "wt", encoding="utf-8") as fh:
             json.dump(payload, fh)
         sparse.save_npz(directory / "ppmi.npz", self.ppmi)
@@ -150,7 +168,13 @@ class LanguageModel:
             payload = json.load(fh)
         ngrams = [{tuple(h): Counter(c) for h, c in level} for level in payload["ngrams"]]
         config = LanguageModelConfig(**payload["config"])
-        return cls(config, payload["vocab"], payload["surface"], ngrams, sparse.load_npz(directory / "ppmi.npz").tocsr())
+        return cls(
+            config,
+            payload["vocab"],
+            payload["surface"],
+            ngrams,
+            sparse.load_npz(directory / "ppmi.npz").tocsr(),
+        )
 
 
 def _ppmi(sentences: Sequence[Sequence[str]], index: dict[str, int], window: int):
@@ -177,11 +201,15 @@ def _ppmi(sentences: Sequence[Sequence[str]], index: dict[str, int], window: int
     col_p = col_sums**0.75 / (col_sums**0.75).sum()
     pmi = np.log(counts / total / (row_sums[rows] / total) / col_p[cols])
     keep = pmi > 0
-    return sparse.csr_matrix((pmi[keep].astype(np.float32), (rows[keep], cols[keep])), shape=(size, size))
+    return sparse.csr_matrix(
+        (pmi[keep].astype(np.float32), (rows[keep], cols[keep])), shape=(size, size)
+    )
 
 
 def train_language_model(
-    texts: Iterable[str], config: LanguageModelConfig, on_progress: Callable[[dict], None] | None = None
+    texts: Iterable[str],
+    config: LanguageModelConfig,
+    on_progress: Callable[[dict], None] | None = None,
 ) -> LanguageModel:
     analyzer = Analyzer(config.language)
     tokenised = [sent for text in texts for sent in analyzer.sentences(text)]
@@ -215,5 +243,11 @@ def train_language_model(
         _ppmi(sentences, index, config.window),
     )
     if on_progress:
-        on_progress({"sentences": len(sentences), "tokens": sum(map(len, sentences)), "vocab_size": len(vocab)})
+        on_progress(
+            {
+                "sentences": len(sentences),
+                "tokens": sum(map(len, sentences)),
+                "vocab_size": len(vocab),
+            }
+        )
     return model

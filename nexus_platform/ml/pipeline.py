@@ -41,12 +41,21 @@ def prepare_dataset(spec: TaskSpec, paths: NexusPaths) -> dict:
     model_config(spec)  # a bad model section fails here, before any data work
     dataset = build_dataset(spec, paths)
     write_dataset(spec, dataset, TaskLayout.for_task(paths, spec.name))
-    return {"train_rows": dataset.train.num_rows, "test_rows": dataset.test.num_rows,
-            "classes": dataset.classes, "sources": dataset.sources, "train": dataset.train}
+    return {
+        "train_rows": dataset.train.num_rows,
+        "test_rows": dataset.test.num_rows,
+        "classes": dataset.classes,
+        "sources": dataset.sources,
+        "train": dataset.train,
+    }
 
 
-def train(spec: TaskSpec, paths: NexusPaths, on_epoch: EpochLogger | None = None,
-          device: str | None = None) -> dict:
+def train(
+    spec: TaskSpec,
+    paths: NexusPaths,
+    on_epoch: EpochLogger | None = None,
+    device: str | None = None,
+) -> dict:
     """Train on the dataset's train split and publish the model folder atomically."""
     layout = TaskLayout.for_task(paths, spec.name)
     train_table, _, manifest = read_split(layout)
@@ -67,27 +76,41 @@ def train(spec: TaskSpec, paths: NexusPaths, on_epoch: EpochLogger | None = None
             from nexus_platform.ml.text_classification import train_text_classifier
 
             model = train_text_classifier(
-                train_table.column("text").to_pylist(), train_table.column("label").to_pylist(),
-                manifest["classes"], spec.multi_label, config, on_epoch=log, work_dir=work,
+                train_table.column("text").to_pylist(),
+                train_table.column("label").to_pylist(),
+                manifest["classes"],
+                spec.multi_label,
+                config,
+                on_epoch=log,
+                work_dir=work,
             )
         elif spec.kind == "token_classification":
             from nexus_platform.ml.token_classification import train_token_classifier
 
             model = train_token_classifier(
-                train_table.column("tokens").to_pylist(), train_table.column("tags").to_pylist(),
-                manifest["classes"], config, on_epoch=log,
+                train_table.column("tokens").to_pylist(),
+                train_table.column("tags").to_pylist(),
+                manifest["classes"],
+                config,
+                on_epoch=log,
             )
         else:
             from nexus_platform.ml.language_model import train_language_model
 
-            model = train_language_model(train_table.column("text").to_pylist(), config,
-                                         on_progress=lambda m: log(0, m))
+            model = train_language_model(
+                train_table.column("text").to_pylist(), config, on_progress=lambda m: log(0, m)
+            )
         seconds = time.perf_counter() - started
         model.save(model_dir)
-        summary = {"task": spec.name, "kind": spec.kind, "train_rows": train_table.num_rows,
-                   "train_seconds": round(seconds, 3), "history": history,
-                   "device": getattr(model, "device", None) or getattr(config, "device", None) or "cpu",
-                   "params": {**spec.model, "kind": spec.kind}}
+        summary = {
+            "task": spec.name,
+            "kind": spec.kind,
+            "train_rows": train_table.num_rows,
+            "train_seconds": round(seconds, 3),
+            "history": history,
+            "device": getattr(model, "device", None) or getattr(config, "device", None) or "cpu",
+            "params": {**spec.model, "kind": spec.kind},
+        }
         write_json_local(model_dir / "training.json", summary)
         publish_dir(model_dir, layout.model)
     return summary
@@ -113,7 +136,9 @@ def load_model(kind: str, directory: Path, device: str | None = None):
     return LanguageModel.load(directory)
 
 
-def evaluate(spec: TaskSpec, paths: NexusPaths, device: str | None = None) -> tuple[dict, bytes | None]:
+def evaluate(
+    spec: TaskSpec, paths: NexusPaths, device: str | None = None
+) -> tuple[dict, bytes | None]:
     """Score the model on the held-out split; writes evaluation.json and the confusion PNG."""
     from nexus_platform.ml import evaluation
 
@@ -124,14 +149,18 @@ def evaluate(spec: TaskSpec, paths: NexusPaths, device: str | None = None) -> tu
         if spec.kind == "text_classification":
             predicted = model.predict(test.column("text").to_pylist())
             report = evaluation.classification_report(
-                test.column("label").to_pylist(), predicted, manifest["classes"], spec.multi_label)
+                test.column("label").to_pylist(), predicted, manifest["classes"], spec.multi_label
+            )
         elif spec.kind == "token_classification":
             predicted = model.predict(test.column("tokens").to_pylist())
             report = evaluation.entity_report(test.column("tags").to_pylist(), predicted)
         else:
             texts = test.column("text").to_pylist()
-            report = {"perplexity": round(model.perplexity(texts), 4), "examples": len(texts),
-                      "vocab_size": len(model.vocab)}
+            report = {
+                "perplexity": round(model.perplexity(texts), 4),
+                "examples": len(texts),
+                "vocab_size": len(model.vocab),
+            }
     report["task"], report["kind"] = spec.name, spec.kind
     png = None
     if "confusion_matrix" in report:
@@ -153,7 +182,9 @@ def robustness(spec: TaskSpec, paths: NexusPaths, device: str | None = None) -> 
     lexicon = None if settings.get("lexicon", "esg") in (None, "none") else rb.synonym_map()
     limit = int(settings.get("max_examples", 300))
     test = test.slice(0, limit)
-    default = rb.TOKEN_PERTURBATIONS if spec.kind == "token_classification" else rb.TEXT_PERTURBATIONS
+    default = (
+        rb.TOKEN_PERTURBATIONS if spec.kind == "token_classification" else rb.TEXT_PERTURBATIONS
+    )
     names = [n for n in settings.get("perturbations", default) if n in default]
     if lexicon is None:
         names = [n for n in names if n != "synonyms"]
@@ -161,26 +192,51 @@ def robustness(spec: TaskSpec, paths: NexusPaths, device: str | None = None) -> 
     with local_copy(layout.model) as model_dir:
         model = load_model(spec.kind, model_dir, device)
         if spec.kind == "text_classification":
-            examples = list(zip(test.column("text").to_pylist(), map(_hashable, test.column("label").to_pylist()), strict=True))
+            examples = list(
+                zip(
+                    test.column("text").to_pylist(),
+                    map(_hashable, test.column("label").to_pylist()),
+                    strict=True,
+                )
+            )
+
             def score(batch):
                 predicted = model.predict([t for t, _ in batch])
                 truth = [list(y) if spec.multi_label else y for _, y in batch]
-                return classification_report(truth, predicted, manifest["classes"], spec.multi_label)[metric]
+                return classification_report(
+                    truth, predicted, manifest["classes"], spec.multi_label
+                )[metric]
+
             def perturb(example, name, rng):
                 return rb.perturb_text(example[0], name, rng, rate, lexicon), example[1]
         elif spec.kind == "token_classification":
-            examples = [(tuple(t), tuple(g)) for t, g in zip(test.column("tokens").to_pylist(), test.column("tags").to_pylist(), strict=True)]
+            examples = [
+                (tuple(t), tuple(g))
+                for t, g in zip(
+                    test.column("tokens").to_pylist(), test.column("tags").to_pylist(), strict=True
+                )
+            ]
+
             def score(batch):
-                return entity_report([list(g) for _, g in batch], model.predict([list(t) for t, _ in batch]))[metric]
+                return entity_report(
+                    [list(g) for _, g in batch], model.predict([list(t) for t, _ in batch])
+                )[metric]
+
             def perturb(example, name, rng):
-                tokens, tags = rb.perturb_tokens(list(example[0]), list(example[1]), name, rng, rate, lexicon)
+                tokens, tags = rb.perturb_tokens(
+                    list(example[0]), list(example[1]), name, rng, rate, lexicon
+                )
                 return tuple(tokens), tuple(tags)
         else:
             examples = test.column("text").to_pylist()
             score = model.perplexity
+
             def perturb(example, name, rng):
                 return rb.perturb_text(example, name, rng, rate, lexicon)
-        report = rb.robustness_report(score, examples, perturb, names, spec.split.seed, metric, higher)
+
+        report = rb.robustness_report(
+            score, examples, perturb, names, spec.split.seed, metric, higher
+        )
     report["task"], report["kind"] = spec.name, spec.kind
     write_json(layout.robustness_json, report)
     return report
@@ -233,8 +289,13 @@ def promote(spec: TaskSpec, paths: NexusPaths, registry, info: dict | None = Non
     layout = TaskLayout.for_task(paths, spec.name)
     with local_copy(layout.model) as model_dir:
         return registry.promote(
-            spec.name, spec.kind, model_dir, metrics, drops,
-            reports={"evaluation": evaluation_report, "robustness": robustness_report}, info=info,
+            spec.name,
+            spec.kind,
+            model_dir,
+            metrics,
+            drops,
+            reports={"evaluation": evaluation_report, "robustness": robustness_report},
+            info=info,
         )
 
 

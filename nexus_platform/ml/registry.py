@@ -64,14 +64,20 @@ def parse_reference(reference: str) -> tuple[str, int | None]:
     try:
         return task, int(version.lstrip("v"))
     except ValueError as exc:
-        raise RegistryError(f"bad version in {reference!r}: use NAME or NAME@N (e.g. esg_sentiment@2)") from exc
+        raise RegistryError(
+            f"bad version in {reference!r}: use NAME or NAME@N (e.g. esg_sentiment@2)"
+        ) from exc
 
 
 class ModelRegistry:
     def __init__(self, workspace: Path | str, remote_url: str, index_root: UPath | None = None):
         self.workspace = Path(workspace)
         self.remote_url = remote_url
-        self.index_root = index_root if index_root is not None else UPath(self.workspace / "models" / INDEX_FOLDER)
+        self.index_root = (
+            index_root
+            if index_root is not None
+            else UPath(self.workspace / "models" / INDEX_FOLDER)
+        )
 
     # -- DVC plumbing -------------------------------------------------------------------------
     def dvc(self, *args: str, timeout: float = 900) -> str:
@@ -149,7 +155,9 @@ class ModelRegistry:
         for candidate in versions:
             if candidate.version == version:
                 return candidate
-        raise RegistryError(f"{task!r} has no version {version}; versions: {[v.version for v in versions]}")
+        raise RegistryError(
+            f"{task!r} has no version {version}; versions: {[v.version for v in versions]}"
+        )
 
     # -- promote / pull -----------------------------------------------------------------------
     def promote(
@@ -170,7 +178,9 @@ class ModelRegistry:
             shutil.rmtree(staged, ignore_errors=True)
             shutil.copytree(model_dir, staged / "model")
             for name, report in (reports or {}).items():
-                (staged / f"{name}.json").write_text(json.dumps(report, indent=1, sort_keys=True), "utf-8")
+                (staged / f"{name}.json").write_text(
+                    json.dumps(report, indent=1, sort_keys=True), "utf-8"
+                )
             shutil.rmtree(target, ignore_errors=True)
             os.replace(staged, target)
             relative = self._relative(target)
@@ -204,7 +214,9 @@ class ModelRegistry:
             self.ensure_repo()
             target = self.tracked_path(task)
             target.parent.mkdir(parents=True, exist_ok=True)
-            dvc_file = (self.index_root / task / f"v{entry.version}.dvcfile").read_text(encoding="utf-8")
+            dvc_file = (self.index_root / task / f"v{entry.version}.dvcfile").read_text(
+                encoding="utf-8"
+            )
             (target.parent / f"{target.name}.dvc").write_text(dvc_file, encoding="utf-8")
             self.dvc("pull", "-q", "--force", self._relative(target) + ".dvc")
         return entry, target

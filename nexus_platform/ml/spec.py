@@ -39,6 +39,10 @@ class SpecError(ValueError):
         super().__init__(f"{spec_file}: field '{field_name}': {message}")
 
 
+class SourceNotLanded(SpecError):
+    """The spec is fine but its source table has not landed (yet): nothing to train on."""
+
+
 @dataclass(frozen=True)
 class SplitSpec:
     test_size: float = 0.2

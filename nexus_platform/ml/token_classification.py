@@ -32,7 +32,9 @@ class TokenClassifierConfig:
     def from_spec(cls, model: dict) -> TokenClassifierConfig:
         model = dict(model)
         if model.pop("type", "transformer") != "transformer":
-            raise ValueError("model.type must be 'transformer' (the MiniLM backbone with a token head)")
+            raise ValueError(
+                "model.type must be 'transformer' (the MiniLM backbone with a token head)"
+            )
         unknown = set(model) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(

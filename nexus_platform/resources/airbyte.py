@@ -59,11 +59,17 @@ def airbyte_resource_from_env() -> AirbyteResource:
     )
     if os.environ.get("AIRBYTE_TOKEN"):
         return AirbyteResource(server_url=server_url, bearer_token=dg.EnvVar("AIRBYTE_TOKEN"))
-    return AirbyteResource(
-        server_url=server_url,
-        client_id=dg.EnvVar("AIRBYTE_CLIENT_ID"),
-        client_secret=dg.EnvVar("AIRBYTE_CLIENT_SECRET"),
-    )
+    # An EnvVar whose variable is unset fails every run that carries the resource, Airbyte or
+    # not: without credentials the resource is left empty and the client names what is missing.
+    credentials = {
+        field: dg.EnvVar(name)
+        for field, name in (
+            ("client_id", "AIRBYTE_CLIENT_ID"),
+            ("client_secret", "AIRBYTE_CLIENT_SECRET"),
+        )
+        if os.environ.get(name)
+    }
+    return AirbyteResource(server_url=server_url, **credentials)
 
 
 def resources_for(env: str, paths: NexusPaths) -> dict[str, object]:

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 import dagster as dg
 import duckdb
 import pytest
-from conftest import KB_FILES, write_knowledgebase
+from dbt_fixtures import KB_FILES, write_knowledgebase
 from fake_soda4lca import Soda4LcaServer
 
 from nexus_platform.assets.dbt import build_dbt_assets, build_defs
@@ -118,7 +118,7 @@ def test_failing_dbt_test_is_a_failed_asset_check(dbt_project, tmp_path):
 def test_definitions_load_without_a_manifest(tmp_path, caplog):
     import shutil
 
-    from conftest import REPO
+    from dbt_fixtures import REPO
 
     project_dir = tmp_path / "dbt"
     shutil.copytree(REPO / "dbt", project_dir, ignore=shutil.ignore_patterns("target", "logs"))

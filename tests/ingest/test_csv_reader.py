@@ -29,7 +29,12 @@ def test_types_and_names_are_normalised(paths, put):
     )
     entry, table = _convert(paths, "climate/emissions/scope.csv")
     assert table.column_names == [
-        "company_name", "year", "scope_1_tco2e", "verified", "reported_on", "company_name_2",
+        "company_name",
+        "year",
+        "scope_1_tco2e",
+        "verified",
+        "reported_on",
+        "company_name_2",
     ]
     types = dict(zip(table.column_names, table.schema.types, strict=True))
     assert types["year"] == pa.int64()
@@ -39,9 +44,10 @@ def test_types_and_names_are_normalised(paths, put):
     assert table.column("scope_1_tco2e").to_pylist() == [1200.5, 980.0]
     assert entry.encoding == "utf-8"
     # Provenance travels inside the file too.
-    meta = pq.read_schema(entry.tables[0].path).metadata
+    meta = pq.read_metadata(entry.tables[0].path).metadata
     assert meta[b"nexus.source_path"] == b"climate/emissions/scope.csv"
     assert meta[b"nexus.source_sha256"].decode() == entry.sha256
+    assert len(entry.sha256) == 64
 
 
 @pytest.mark.parametrize(

@@ -116,3 +116,21 @@ def test_text_is_normalised_and_the_stored_table_untouched(paths, corpus):
     texts = {r["text"] for r in _jsonl(paths) if r["source"]["path"] == "social/raw.csv"}
     assert texts == {"Café visit by the auditors went well today, really well."}
     assert pq.read_table(entry.tables[0].path).column("text").to_pylist() == raw * 6
+
+
+def test_counts_by_topic_handles_files_at_the_landing_root():
+    import pyarrow as pa
+
+    from nexus_platform.knowledge.build import counts_by
+
+    source = pa.array(
+        [
+            {"folders": []},
+            {"folders": ["climate", "x"]},
+            {"folders": ["climate"]},
+            {"folders": None},
+        ],
+        pa.struct([("folders", pa.list_(pa.string()))]),
+    )
+    table = pa.table({"source": source})
+    assert counts_by(table, "topic") == {"(root)": 2, "climate": 2}

@@ -45,11 +45,13 @@ def knowledgebase(paths):
     def _write(texts: list[str]) -> None:
         folder = paths.knowledgebase
         folder.mkdir(parents=True, exist_ok=True)
-        table = pa.table({
-            "id": [f"r{i}" for i in range(len(texts))],
-            "text": texts,
-            "metadata": [json.dumps({}) for _ in texts],
-        })
+        table = pa.table(
+            {
+                "id": [f"r{i}" for i in range(len(texts))],
+                "text": texts,
+                "metadata": [json.dumps({}) for _ in texts],
+            }
+        )
         pq.write_table(table, str(folder / "knowledgebase.parquet"))
 
     return _write

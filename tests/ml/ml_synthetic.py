@@ -6,7 +6,16 @@ import csv
 import io
 import random
 
-COMPANIES = ["Siemens", "BASF", "Holcim", "Volvo", "Orsted", "Bayer", "Heidelberg Materials", "Deutsche Bahn"]
+COMPANIES = [
+    "Siemens",
+    "BASF",
+    "Holcim",
+    "Volvo",
+    "Orsted",
+    "Bayer",
+    "Heidelberg Materials",
+    "Deutsche Bahn",
+]
 SENTIMENT_TEMPLATES = {
     "positive": [
         "{c} cut its carbon emissions by a third and exceeded its climate targets",
@@ -55,8 +64,14 @@ def sentiment_rows(per_class: int = 20, seed: int = 0) -> list[dict]:
     for label, templates in SENTIMENT_TEMPLATES.items():
         for i in range(per_class):
             company = COMPANIES[i % len(COMPANIES)]
-            rows.append({"text": templates[i % len(templates)].format(c=company), "label": label,
-                         "company": company, "year": 2020 + i % 4})
+            rows.append(
+                {
+                    "text": templates[i % len(templates)].format(c=company),
+                    "label": label,
+                    "company": company,
+                    "year": 2020 + i % 4,
+                }
+            )
     rng.shuffle(rows)
     return rows
 

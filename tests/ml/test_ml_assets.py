@@ -33,8 +33,11 @@ SPEC = {
 def _run(paths, nexus_home, selection=None):
     defs = build_defs(paths, folders=[nexus_home / "tasks"])
     assets = [a for a in defs.assets if selection is None or a.key in selection]
-    resources = {"storage": NexusStorage(home=str(nexus_home)), **resources_for("local", paths),
-                 **tracking.resources_for("local", paths)}
+    resources = {
+        "storage": NexusStorage(home=str(nexus_home)),
+        **resources_for("local", paths),
+        **tracking.resources_for("local", paths),
+    }
     return dg.materialize(assets, resources=resources, raise_on_error=False)
 
 
@@ -66,11 +69,20 @@ def test_text_task_end_to_end_promotes_and_round_trips(land, write_spec, paths, 
     assert evaluation["macro_f1"].value == saved["macro_f1"] >= 0.8
     assert sum(map(sum, saved["confusion_matrix"])) == saved["examples"] == 14
     assert "data:image/png;base64," in evaluation["confusion_matrix"].value
-    assert (nexus_home / "models/sent/evaluation/confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
+    assert (nexus_home / "models/sent/evaluation/confusion_matrix.png").read_bytes()[
+        :4
+    ] == b"\x89PNG"
 
     robustness = _meta(result, "robustness")
     drops = {k.split("/", 1)[1]: v.value for k, v in robustness.items() if k.startswith("drop/")}
-    assert set(drops) == {"typos", "casing", "whitespace", "punctuation", "word_dropout", "synonyms"}
+    assert set(drops) == {
+        "typos",
+        "casing",
+        "whitespace",
+        "punctuation",
+        "word_dropout",
+        "synonyms",
+    }
     assert robustness["max_drop"].value == max(drops.values())
 
     promoted = _meta(result, "promoted_model")
@@ -79,7 +91,9 @@ def test_text_task_end_to_end_promotes_and_round_trips(land, write_spec, paths, 
     assert promoted["version"].value == 1
 
     # Training logged its params and every epoch to W&B (offline), evaluation its scores.
-    runs = {r.job_type: r for r in map(read_offline_run, (nexus_home / "wandb").rglob("offline-run-*"))}
+    runs = {
+        r.job_type: r for r in map(read_offline_run, (nexus_home / "wandb").rglob("offline-run-*"))
+    }
     assert runs["train"].config["task"] == "sent" and runs["train"].config["epochs"] == 30
     assert len([h for h in runs["train"].history if "train_loss" in h]) == 30
     assert runs["evaluation"].summary["macro_f1"] == saved["macro_f1"]
@@ -123,7 +137,13 @@ def test_definitions_build_one_graph_per_spec_with_gpu_tags(paths, nexus_home, w
     write_spec({"name": "broken", "kind": "clustering", "source": "x"})  # logged and left out
     defs = build_defs(paths)  # repo tasks/ + NEXUS_HOME/tasks
     keys = {key.to_user_string() for a in defs.assets for key in a.keys}
-    assert {"sent/dataset", "sent/model", "sent/evaluation", "sent/robustness", "sent/promoted_model"} <= keys
+    assert {
+        "sent/dataset",
+        "sent/model",
+        "sent/evaluation",
+        "sent/robustness",
+        "sent/promoted_model",
+    } <= keys
     assert {"esg_sentiment/promoted_model", "kb_lm/model"} <= keys
     assert not any(k.startswith("broken/") for k in keys)
     by_key = {a.key: a for a in defs.assets}
@@ -134,10 +154,16 @@ def test_definitions_build_one_graph_per_spec_with_gpu_tags(paths, nexus_home, w
     assert text_model.op.pool == "gpu"
     assert "dagster-k8s/config" not in by_key[task_key("kb_lm", "model")].op.tags
     checks = {(c.asset_key.to_user_string(), c.name) for a in defs.assets for c in a.check_specs}
-    assert ("sent/evaluation", "quality_ok") in checks and ("sent/robustness", "robust_ok") in checks
+    assert ("sent/evaluation", "quality_ok") in checks and (
+        "sent/robustness",
+        "robust_ok",
+    ) in checks
     assert all(spec.blocking for a in defs.assets for spec in a.check_specs)
-    resources = {"storage": NexusStorage(home=str(nexus_home)), **resources_for("local", paths),
-                 **tracking.resources_for("local", paths)}
+    resources = {
+        "storage": NexusStorage(home=str(nexus_home)),
+        **resources_for("local", paths),
+        **tracking.resources_for("local", paths),
+    }
     merged = dg.Definitions.merge(defs, dg.Definitions(resources=resources))
     dg.Definitions.validate_loadable(merged)
     # Retraining rides on the incoming-data sensor: drift-accepted tables retrain their task.

@@ -27,13 +27,23 @@ def _stages(spec, paths):
 def test_entity_recognition_end_to_end(land, write_spec, paths):
     import torch
 
-    torch.set_num_threads(1)  # CI cores are shared: spinning OpenMP threads cost more than they give
+    torch.set_num_threads(
+        1
+    )  # CI cores are shared: spinning OpenMP threads cost more than they give
     land("nlp/entities.csv", to_csv(entity_rows(64)))
-    spec = load_spec(write_spec({
-        "name": "ents", "kind": "token_classification", "source": "landing/nlp/entities.csv",
-        "tokens_column": "tokens", "tags_column": "tags", "split": {"test_size": 0.25, "seed": 1},
-        "model": {"epochs": 3, "batch_size": 16, "learning_rate": 2e-4},
-    }))
+    spec = load_spec(
+        write_spec(
+            {
+                "name": "ents",
+                "kind": "token_classification",
+                "source": "landing/nlp/entities.csv",
+                "tokens_column": "tokens",
+                "tags_column": "tags",
+                "split": {"test_size": 0.25, "seed": 1},
+                "model": {"epochs": 3, "batch_size": 16, "learning_rate": 2e-4},
+            }
+        )
+    )
     summary, epochs, report, png, robustness = _stages(spec, paths)
     assert [e for e, _ in epochs] == [0, 1, 2]
     assert epochs[-1][1]["train_loss"] < epochs[0][1]["train_loss"]
@@ -41,7 +51,13 @@ def test_entity_recognition_end_to_end(land, write_spec, paths):
     assert set(report["per_class"]) == {"ORG", "MATERIAL", "LOCATION", "REGULATION"}
     assert report["entity_f1"] >= 0.5, report
     assert png[:4] == b"\x89PNG"
-    assert set(robustness["perturbations"]) == {"typos", "casing", "punctuation", "word_dropout", "synonyms"}
+    assert set(robustness["perturbations"]) == {
+        "typos",
+        "casing",
+        "punctuation",
+        "word_dropout",
+        "synonyms",
+    }
     assert robustness["baseline"] == report["entity_f1"]  # same model, same clean test set
     assert pipeline.gates(spec, report, robustness).quality_passed
 
@@ -50,10 +66,17 @@ def test_language_model_end_to_end_and_cli(knowledgebase, write_spec, paths, cap
     from nexus_platform.cli import lm
 
     knowledgebase(kb_texts(150))
-    spec = load_spec(write_spec({
-        "name": "kb_lm", "kind": "language_model", "source": "knowledgebase",
-        "split": {"test_size": 0.1, "seed": 3}, "model": {"order": 3, "window": 4, "min_count": 2},
-    }))
+    spec = load_spec(
+        write_spec(
+            {
+                "name": "kb_lm",
+                "kind": "language_model",
+                "source": "knowledgebase",
+                "split": {"test_size": 0.1, "seed": 3},
+                "model": {"order": 3, "window": 4, "min_count": 2},
+            }
+        )
+    )
     summary, _, report, png, robustness = _stages(spec, paths)
     assert png is None and report["vocab_size"] > 20
     assert 1.0 < report["perplexity"] < 20.0  # held-out records reuse the corpus' sentences
@@ -71,13 +94,17 @@ def test_language_model_end_to_end_and_cli(knowledgebase, write_spec, paths, cap
     code, out = cli("lm", "related", "steel", "--json")
     related = [r["term"] for r in json.loads(out)]
     assert code == 0 and "recycled" in related[:5]
-    _, fluent = cli("lm", "score", "Recycled steel lowers the embodied carbon of the building.", "--json")
+    _, fluent = cli(
+        "lm", "score", "Recycled steel lowers the embodied carbon of the building.", "--json"
+    )
     _, odd = cli("lm", "score", "Building the carbon of steel embodied lowers recycled.", "--json")
     assert json.loads(fluent)["perplexity"] < json.loads(odd)["perplexity"]
 
 
-TOPICS = {"environment": ("emissions", "pollution", "spill", "renewable", "climate", "waste", "carbon"),
-          "social": ("worker", "labour", "residents", "safety")}
+TOPICS = {
+    "environment": ("emissions", "pollution", "spill", "renewable", "climate", "waste", "carbon"),
+    "social": ("worker", "labour", "residents", "safety"),
+}
 
 
 def _multilabel_rows():
@@ -91,11 +118,20 @@ def _multilabel_rows():
 @pytest.mark.slow
 def test_multi_label_mlp_head(land, write_spec, paths):
     land("nlp/topics.csv", to_csv(_multilabel_rows()))
-    spec = load_spec(write_spec({
-        "name": "topics", "kind": "text_classification", "source": "landing/nlp/topics.csv",
-        "label_column": "labels", "multi_label": True, "split": {"test_size": 0.3, "seed": 2},
-        "model": {"type": "mlp", "epochs": 60}, "robustness": {"perturbations": ["casing"]},
-    }))
+    spec = load_spec(
+        write_spec(
+            {
+                "name": "topics",
+                "kind": "text_classification",
+                "source": "landing/nlp/topics.csv",
+                "label_column": "labels",
+                "multi_label": True,
+                "split": {"test_size": 0.3, "seed": 2},
+                "model": {"type": "mlp", "epochs": 60},
+                "robustness": {"perturbations": ["casing"]},
+            }
+        )
+    )
     summary, epochs, report, _, robustness = _stages(spec, paths)
     assert len(epochs) == 60 and epochs[-1][1]["train_loss"] < epochs[0][1]["train_loss"] / 3
     assert set(report["per_class"]) == {"environment", "governance", "social"}
@@ -115,10 +151,19 @@ def test_fine_tuning_the_backbone(tmp_path):
 
     rows = sentiment_rows(8)
     texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
-    config = TextClassifierConfig.from_spec({"type": "fine_tune", "fine_tune_epochs": 1, "batch_size": 8})
+    config = TextClassifierConfig.from_spec(
+        {"type": "fine_tune", "fine_tune_epochs": 1, "batch_size": 8}
+    )
     epochs = []
-    model = train_text_classifier(texts, labels, ["negative", "neutral", "positive"], False, config,
-                                  on_epoch=lambda e, m: epochs.append(m), work_dir=tmp_path / "work")
+    model = train_text_classifier(
+        texts,
+        labels,
+        ["negative", "neutral", "positive"],
+        False,
+        config,
+        on_epoch=lambda e, m: epochs.append(m),
+        work_dir=tmp_path / "work",
+    )
     assert "fine_tune_loss" in epochs[0]
     model.save(tmp_path / "saved")
     loaded = TextClassifier.load(tmp_path / "saved")

@@ -17,7 +17,12 @@ from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.settings import NexusPaths
 
 SPEC = parse_spec(
-    {"name": "sent", "kind": "text_classification", "source": "landing/nlp/*.csv", "label_column": "label"},
+    {
+        "name": "sent",
+        "kind": "text_classification",
+        "source": "landing/nlp/*.csv",
+        "label_column": "label",
+    },
     "sent.yaml",
 )
 
@@ -32,7 +37,10 @@ def _tick(sensor, instance, nexus_home, cursor):
 def _report_drift(instance, relpath: str, passed: bool) -> None:
     instance.report_runless_asset_event(
         dg.AssetCheckEvaluation(
-            asset_key=DRIFT_CHECK.asset_key, check_name=DRIFT_CHECK.name, passed=passed, partition=relpath
+            asset_key=DRIFT_CHECK.asset_key,
+            check_name=DRIFT_CHECK.name,
+            passed=passed,
+            partition=relpath,
         )
     )
 
@@ -45,12 +53,16 @@ def test_new_data_retrains_only_after_its_drift_check_passed(land, nexus_home):
         assert not first.run_requests  # the data the task was first trained on is the baseline
         land("nlp/sent.csv", to_csv(sentiment_rows(6)))
         waiting = _tick(sensor, instance, nexus_home, first.cursor)
-        assert not waiting.run_requests and "waiting for the drift check" in waiting.skip_reason.skip_message
+        assert (
+            not waiting.run_requests
+            and "waiting for the drift check" in waiting.skip_reason.skip_message
+        )
         _report_drift(instance, "nlp/sent.csv", passed=True)
         ready = _tick(sensor, instance, nexus_home, waiting.cursor)
         [request] = ready.run_requests
         assert set(request.asset_selection) == {
-            task_key("sent", s) for s in ("dataset", "model", "evaluation", "robustness", "promoted_model")
+            task_key("sent", s)
+            for s in ("dataset", "model", "evaluation", "robustness", "promoted_model")
         }
         assert request.tags["nexus/retrain"] == "sent"
         assert not _tick(sensor, instance, nexus_home, ready.cursor).run_requests  # nothing new
@@ -58,7 +70,10 @@ def test_new_data_retrains_only_after_its_drift_check_passed(land, nexus_home):
         land("nlp/more.csv", to_csv(sentiment_rows(4, seed=2)))
         _report_drift(instance, "nlp/more.csv", passed=False)
         blocked = _tick(sensor, instance, nexus_home, ready.cursor)
-        assert not blocked.run_requests and "drift outside thresholds" in blocked.skip_reason.skip_message
+        assert (
+            not blocked.run_requests
+            and "drift outside thresholds" in blocked.skip_reason.skip_message
+        )
         assert json.loads(blocked.cursor)["sent"]["blocked"] is True
 
 
@@ -80,11 +95,21 @@ def test_dvc_add_push_pull_round_trip(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
     (model / "weights.bin").write_bytes(b"version one")
-    first = registry.promote("sent", "text_classification", model, {"macro_f1": 0.8}, {"typos": 0.05})
+    first = registry.promote(
+        "sent", "text_classification", model, {"macro_f1": 0.8}, {"typos": 0.05}
+    )
     (model / "weights.bin").write_bytes(b"version two")
-    second = registry.promote("sent", "text_classification", model, {"macro_f1": 0.9}, {"typos": 0.02})
-    again = registry.promote("sent", "text_classification", model, {"macro_f1": 0.9}, {"typos": 0.02})
-    assert (first.version, second.version, again.version) == (1, 2, 2)  # unchanged bytes: same version
+    second = registry.promote(
+        "sent", "text_classification", model, {"macro_f1": 0.9}, {"typos": 0.02}
+    )
+    again = registry.promote(
+        "sent", "text_classification", model, {"macro_f1": 0.9}, {"typos": 0.02}
+    )
+    assert (first.version, second.version, again.version) == (
+        1,
+        2,
+        2,
+    )  # unchanged bytes: same version
     assert first.dvc_md5 != second.dvc_md5 and first.dvc_md5.endswith(".dir")
     assert any(remote.rglob("*")), "push wrote objects to the remote"
 

@@ -40,13 +40,20 @@ def test_token_perturbations_keep_tags_aligned_and_spans_intact():
             if tag.startswith("I-"):
                 assert previous[2:] == tag[2:], (name, new_tags)
         if name in ("punctuation", "word_dropout", "synonyms"):
-            assert [(t, g) for t, g in zip(new_tokens, new_tags, strict=True) if g != "O"] == entities
+            assert [
+                (t, g) for t, g in zip(new_tokens, new_tags, strict=True) if g != "O"
+            ] == entities
 
 
 class KeywordModel:
     """Deliberately brittle: exact, case-sensitive keyword lookup."""
 
-    KEYWORDS = {"fined": "negative", "spill": "negative", "improved": "positive", "award": "positive"}
+    KEYWORDS = {
+        "fined": "negative",
+        "spill": "negative",
+        "improved": "positive",
+        "award": "positive",
+    }
 
     def predict(self, texts):
         out = []
@@ -84,11 +91,19 @@ def test_brittle_model_shows_a_drop_and_fails_robust_ok():
     assert report["perturbations"]["whitespace"]["drop"] == 0.0  # split() ignores spacing
     assert report["max_drop"] == max(r["drop"] for r in report["perturbations"].values())
     spec = parse_spec(
-        {"name": "kw", "kind": "text_classification", "source": "x.csv", "label_column": "label",
-         "thresholds": {"min_macro_f1": 0.5, "max_robustness_drop": 0.1}},
+        {
+            "name": "kw",
+            "kind": "text_classification",
+            "source": "x.csv",
+            "label_column": "label",
+            "thresholds": {"min_macro_f1": 0.5, "max_robustness_drop": 0.1},
+        },
         "kw.yaml",
     )
     result = gates(spec, {"macro_f1": report["baseline"]}, report)
     assert result.quality_passed and not result.robust_passed and not result.passed
     assert result.worst_perturbation in ("casing", "typos", "punctuation")
-    assert robustness_report(accuracy, examples, lambda ex, n, r: ex, ["casing"], 1, "m")["max_drop"] == 0
+    assert (
+        robustness_report(accuracy, examples, lambda ex, n, r: ex, ["casing"], 1, "m")["max_drop"]
+        == 0
+    )

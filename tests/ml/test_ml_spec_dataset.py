@@ -61,9 +61,17 @@ def test_structural_errors_name_file_and_field(write_spec, change, field):
 def test_missing_table_column_single_class_and_unknown_model_setting(land, write_spec, paths):
     assert _error(write_spec, SENTIMENT, paths).field == "source"  # nothing landed yet
     land("nlp/sent.csv", to_csv(sentiment_rows(8)))
-    assert _error(write_spec, {**SENTIMENT, "label_column": "sentiment"}, paths).field == "label_column"
-    assert _error(write_spec, {**SENTIMENT, "text_columns": ["body"]}, paths).field == "text_columns"
-    assert _error(write_spec, {**SENTIMENT, "metadata_columns": ["ceo"]}, paths).field == "metadata_columns"
+    assert (
+        _error(write_spec, {**SENTIMENT, "label_column": "sentiment"}, paths).field
+        == "label_column"
+    )
+    assert (
+        _error(write_spec, {**SENTIMENT, "text_columns": ["body"]}, paths).field == "text_columns"
+    )
+    assert (
+        _error(write_spec, {**SENTIMENT, "metadata_columns": ["ceo"]}, paths).field
+        == "metadata_columns"
+    )
     assert _error(write_spec, {**SENTIMENT, "model": {"layers": 3}}, paths).field == "model"
     one_class = [r for r in sentiment_rows(8) if r["label"] == "positive"]
     land("nlp/one.csv", to_csv(one_class))
@@ -72,15 +80,22 @@ def test_missing_table_column_single_class_and_unknown_model_setting(land, write
 
 
 def test_split_that_leaves_a_class_out_of_the_test_set_fails(land, write_spec, paths):
-    rows = sentiment_rows(10) + [{"text": "Rare statement", "label": "mixed", "company": "X", "year": 2021}]
+    rows = sentiment_rows(10) + [
+        {"text": "Rare statement", "label": "mixed", "company": "X", "year": 2021}
+    ]
     land("nlp/rare.csv", to_csv(rows))
     error = _error(write_spec, {**SENTIMENT, "source": "landing/nlp/rare.csv"}, paths)
     assert error.field == "split"
     rows = sentiment_rows(10) + [
-        {"text": f"Mixed news {i}", "label": "mixed", "company": "X", "year": 2021} for i in range(2)
+        {"text": f"Mixed news {i}", "label": "mixed", "company": "X", "year": 2021}
+        for i in range(2)
     ]
     land("nlp/rare2.csv", to_csv(rows))
-    spec = {**SENTIMENT, "source": "landing/nlp/rare2.csv", "split": {"stratify": False, "seed": 1, "test_size": 0.1}}
+    spec = {
+        **SENTIMENT,
+        "source": "landing/nlp/rare2.csv",
+        "split": {"stratify": False, "seed": 1, "test_size": 0.1},
+    }
     error = _error(write_spec, spec, paths)
     assert error.field == "split" and "mixed" in error.message
 
@@ -89,10 +104,19 @@ def test_token_tag_length_mismatch(land, write_spec, paths):
     rows = entity_rows(20)
     rows[5] = {"tokens": "Siemens uses steel .", "tags": "B-ORG O B-MATERIAL"}
     land("nlp/ents.csv", to_csv(rows))
-    spec = {"name": "ents", "kind": "token_classification", "source": "landing/nlp/*.csv",
-            "tokens_column": "tokens", "tags_column": "tags"}
+    spec = {
+        "name": "ents",
+        "kind": "token_classification",
+        "source": "landing/nlp/*.csv",
+        "tokens_column": "tokens",
+        "tags_column": "tags",
+    }
     error = _error(write_spec, spec, paths)
-    assert error.field == "tags_column" and "row 5" in error.message and "4 tokens but 3 tags" in error.message
+    assert (
+        error.field == "tags_column"
+        and "row 5" in error.message
+        and "4 tokens but 3 tags" in error.message
+    )
 
 
 def test_split_is_reproducible_stratified_and_written_as_parquet(land, write_spec, paths):
@@ -108,6 +132,8 @@ def test_split_is_reproducible_stratified_and_written_as_parquet(land, write_spe
     assert sorted(test.column("label").to_pylist()).count("negative") == 5
     again = build_dataset(spec, paths)
     assert again.test.column("text").to_pylist() == test.column("text").to_pylist()
-    other_seed = build_dataset(load_spec(write_spec({**SENTIMENT, "split": {"seed": 8, "test_size": 0.25}})), paths)
+    other_seed = build_dataset(
+        load_spec(write_spec({**SENTIMENT, "split": {"seed": 8, "test_size": 0.25}})), paths
+    )
     assert other_seed.test.column("text").to_pylist() != test.column("text").to_pylist()
     assert first["classes"] == ["negative", "neutral", "positive"]

@@ -22,11 +22,8 @@ def nexus_paths(tmp_path):
     return NexusPaths.from_uri(str(tmp_path / "nexus"))
 
 
+from airbyte_credentials import CLIENT_ID, CLIENT_SECRET, CONNECTION_ID  # noqa: E402
 from fake_airbyte import AirbyteServer  # noqa: E402
-
-CLIENT_ID = "nexus-test-client"
-CLIENT_SECRET = "s3cr3t-DO-NOT-LOG-9f2a7c"
-CONNECTION_ID = "5b8f3c7e-2a41-4c1e-9d6a-0e7f4b2c9a10"
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import logging
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, CONNECTION_ID
+from airbyte_credentials import CLIENT_ID, CLIENT_SECRET, CONNECTION_ID
 
 from nexus_platform.sources.airbyte_client import (
     AirbyteAuthError,

@@ -12,7 +12,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET
+from airbyte_credentials import CLIENT_ID, CLIENT_SECRET
 
 RUN_SYNC = textwrap.dedent(
     """

@@ -1,7 +1,7 @@
 import dagster as dg
 import pyarrow.parquet as pq
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET
+from airbyte_credentials import CLIENT_ID, CLIENT_SECRET
 
 from nexus_platform.assets.sources import (
     OEKOBAUDAT_PROCESSES,
