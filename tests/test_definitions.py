@@ -21,6 +21,27 @@ def test_local_definitions_load(nexus_home):
     assert sensors["landing_sensor"].default_status == dg.DefaultSensorStatus.RUNNING
 
 
+def test_warehouse_location_loads_with_the_dbt_models(nexus_home):
+    from nexus_platform.definitions import build_definitions
+    from nexus_platform.warehouse import build_warehouse_definitions
+
+    warehouse = build_warehouse_definitions()
+    dg.Definitions.validate_loadable(warehouse)
+    keys = warehouse.resolve_asset_graph().get_all_asset_keys()
+    assert dg.AssetKey("records_per_topic") in keys
+    # Its sources are the platform's assets: the lineage joins across the two locations.
+    upstream = warehouse.resolve_asset_graph().get(dg.AssetKey("stg_knowledgebase")).parent_keys
+    assert dg.AssetKey("knowledgebase") in upstream
+    platform = build_definitions().resolve_asset_graph().get_all_asset_keys()
+    assert (
+        dg.AssetKey("knowledgebase") in platform
+        and dg.AssetKey("records_per_topic") not in platform
+    )
+    # Headless runs see both.
+    both = build_definitions(with_warehouse=True).resolve_asset_graph().get_all_asset_keys()
+    assert {dg.AssetKey("records_per_topic"), dg.AssetKey("knowledgebase")} <= both
+
+
 def test_production_definitions_load_offline(monkeypatch):
     monkeypatch.setenv("NEXUS_ENV", "prod")
     monkeypatch.setenv("NEXUS_HOME", "gs://nexus-bucket/platform")
@@ -28,7 +49,7 @@ def test_production_definitions_load_offline(monkeypatch):
     from nexus_platform.definitions import build_definitions
     from nexus_platform.settings import NexusPaths
 
-    defs = build_definitions()
+    defs = build_definitions(with_warehouse=True)
     dg.Definitions.validate_loadable(defs)
     paths: NexusPaths = defs.resources["storage"].paths()
     assert str(paths.landing) == "gs://nexus-bucket/platform/landing"

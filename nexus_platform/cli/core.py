@@ -28,7 +28,7 @@ def run_refresh(args) -> int:
     from nexus_platform.definitions import build_definitions
     from nexus_platform.refresh import open_instance, refresh
 
-    defs = build_definitions()
+    defs = build_definitions(with_warehouse=True)
     paths: NexusPaths = defs.resources["storage"].paths()
     with open_instance(paths) as instance:
         log = (lambda *_: None) if args.quiet else print

@@ -70,7 +70,8 @@ def _write_once(extracted, target, metadata, late_metadata, pq) -> tuple[int, in
         prefetch(extracted.iter_batches()) if extracted.table is None else extracted.iter_batches()
     )
     with atomic_local_path(target) as tmp:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        # zstd level 1: most of level 3's ratio on landed tables at a clearly lower cost.
+        with pq.ParquetWriter(tmp, schema, compression="zstd", compression_level=1) as writer:
             pending: list[pa.RecordBatch] = []
             pending_rows = 0
             for batch in batches:

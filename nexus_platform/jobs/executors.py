@@ -118,3 +118,13 @@ def production_executor(environ: Mapping[str, str] | None = None):
 
     config = k8s_executor_config(namespace=job_namespace(environ))
     return k8s_job_executor.configured(config)
+
+
+def executor_for(env: str):
+    """Kubernetes pods per step in production; one process per run locally, where steps
+    share the loaded models and skip a process start each."""
+    if env == "prod":
+        return production_executor()
+    import dagster as dg
+
+    return dg.in_process_executor

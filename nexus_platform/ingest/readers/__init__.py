@@ -30,4 +30,4 @@ class ReadOptions:
     # Bytes sampled to detect encoding and dialect of text formats.
     sample_bytes: int = 1 << 20
     # Bytes per parsed CSV block: bounds memory; types are inferred from the first block.
-    csv_block_bytes: int = 8 << 20
+    csv_block_bytes: int = 4 << 20
