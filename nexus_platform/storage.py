@@ -33,8 +33,10 @@ def ensure_dir(path: UPath) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(target: UPath, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a file handle whose content appears at `target` only if the block succeeds."""
+def atomic_output(target: UPath, mode: str = "wb", durable: bool = True) -> Iterator[IO[Any]]:
+    """Open a file handle whose content appears at `target` only if the block succeeds.
+
+    The rename alone survives a killed process; `durable` also fsyncs, for power loss."""
     if is_local(target):
         local = Path(target.path)
         local.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +47,8 @@ def atomic_output(target: UPath, mode: str = "wb") -> Iterator[IO[Any]]:
             with os.fdopen(fd, mode) as fh:
                 yield fh
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
             os.replace(tmp, local)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -80,17 +83,18 @@ def atomic_local_path(target: UPath, suffix: str = "") -> Iterator[str]:
             target.fs.put_file(tmp, target.path)
 
 
-def write_bytes(target: UPath, data: bytes) -> None:
-    with atomic_output(target, "wb") as fh:
+def write_bytes(target: UPath, data: bytes, durable: bool = True) -> None:
+    with atomic_output(target, "wb", durable) as fh:
         fh.write(data)
 
 
-def write_text(target: UPath, text: str) -> None:
-    write_bytes(target, text.encode("utf-8"))
+def write_text(target: UPath, text: str, durable: bool = True) -> None:
+    write_bytes(target, text.encode("utf-8"), durable)
 
 
-def write_json(target: UPath, obj: Any) -> None:
-    write_text(target, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True, default=str))
+def write_json(target: UPath, obj: Any, durable: bool = True) -> None:
+    text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    write_text(target, text, durable)
 
 
 def read_json(target: UPath, default: Any = None) -> Any:

@@ -9,7 +9,7 @@ from nexus_platform.ingest.convert import ConvertConfig, convert_file
 from nexus_platform.ingest.landing import resolve_inside, sha256_file
 from nexus_platform.ingest.ledger import Ledger, LedgerEntry
 from nexus_platform.ingest.model import IngestError
-from nexus_platform.ingest.preview import column_types, markdown_preview
+from nexus_platform.ingest.preview import describe
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.resources.storage import NexusStorage
 
@@ -47,10 +47,11 @@ def _metadata(entry: LedgerEntry, reused: bool) -> dict:
         meta["error"] = entry.error["message"]
     if entry.tables:
         first = entry.tables[0]
+        types, preview = describe(first.path)
         meta["dagster/column_schema"] = dg.TableSchema(
-            columns=[dg.TableColumn(name, kind) for name, kind in column_types(first.path)]
+            columns=[dg.TableColumn(name, kind) for name, kind in types]
         )
-        meta["preview"] = dg.MetadataValue.md(markdown_preview(first.path))
+        meta["preview"] = dg.MetadataValue.md(preview)
         meta["path"] = dg.MetadataValue.path(first.path)
     return meta
 

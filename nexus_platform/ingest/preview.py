@@ -12,12 +12,14 @@ def _open(path: str):
     return pq.ParquetFile(target.open("rb") if target.protocol not in ("", "file") else target.path)
 
 
-def column_types(path: str) -> list[tuple[str, str]]:
-    return [(f.name, str(f.type)) for f in _open(path).schema_arrow]
-
-
-def markdown_preview(path: str, rows: int = 5, width: int = 60) -> str:
+def describe(path: str, rows: int = 5, width: int = 60) -> tuple[list[tuple[str, str]], str]:
+    """Column types and a markdown preview, opening the file once."""
     parquet = _open(path)
+    types = [(f.name, str(f.type)) for f in parquet.schema_arrow]
+    return types, _markdown(parquet, rows, width)
+
+
+def _markdown(parquet, rows: int, width: int) -> str:
     if parquet.metadata.num_rows == 0:
         return "_(no rows)_"
     batch = next(parquet.iter_batches(batch_size=rows))

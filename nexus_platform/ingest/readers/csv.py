@@ -70,7 +70,10 @@ def _looks_like_header(rows: list[list[str]]) -> bool:
     return not any(first[c] == r[c] for r in rest for c in range(min(len(first), len(r))))
 
 
-def sniff(path: Path, options: ReadOptions, default_delimiter: str = ",") -> tuple[str, Dialect]:
+def sniff(
+    path: Path, options: ReadOptions, default_delimiter: str = ","
+) -> tuple[str, Dialect, str]:
+    """(encoding, dialect, decoded sample): the file's head is read and decoded once."""
     size = path.stat().st_size
     if size == 0:
         raise IngestError(ErrorClass.EMPTY, "file is empty (0 bytes)")
@@ -91,7 +94,7 @@ def sniff(path: Path, options: ReadOptions, default_delimiter: str = ",") -> tup
     cells = [c for r in rows[1:] for c in r if c]
     decimal_comma = delimiter != "," and any(_DECIMAL_COMMA.match(c) for c in cells)
     multiline = bool(re.search(r'"[^"\n]*\n', text))
-    return encoding, Dialect(delimiter, _looks_like_header(rows), decimal_comma, multiline)
+    return encoding, Dialect(delimiter, _looks_like_header(rows), decimal_comma, multiline), text
 
 
 def _open(
@@ -122,27 +125,22 @@ def _open(
     return pacsv.open_csv(str(path), read_opts, parse_opts, convert_opts)
 
 
-def _header_names(path: Path, encoding: str, dialect: Dialect) -> list[str]:
-    with path.open("rb") as fh:
-        raw = fh.read(1 << 20)
-    text = raw.decode(encoding, errors="replace").lstrip("\ufeff")
-    first = next(pycsv.reader(io.StringIO(text), delimiter=dialect.delimiter))
+def _header_names(sample: str, dialect: Dialect) -> list[str]:
+    first = next(pycsv.reader(io.StringIO(sample), delimiter=dialect.delimiter))
     if dialect.has_header:
         return [c.strip() for c in first]
     return [f"column_{i}" for i in range(1, len(first) + 1)]
 
 
 def read(path: Path, options: ReadOptions, default_delimiter: str = ",") -> list[ExtractedTable]:
-    encoding, dialect = sniff(path, options, default_delimiter)
-    names = _header_names(path, encoding, dialect)
+    encoding, dialect, sample = sniff(path, options, default_delimiter)
+    names = _header_names(sample, dialect)
     notes = [f"encoding={encoding}", f"delimiter={dialect.delimiter!r}"]
     if not dialect.has_header:
         notes.append("no header row detected: columns named column_1..")
     if dialect.decimal_comma:
         notes.append("decimal comma")
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16).decode(encoding, errors="replace")
-    if note := garbled_note(head):
+    if note := garbled_note(sample[: 1 << 16]):
         notes.append(note)
     block = options.csv_block_bytes
     return [_table(path, encoding, dialect, set(), names, notes, block)]
