@@ -9,8 +9,9 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from nexus_platform.assets.partitions import landing_files
-from nexus_platform.drift.config import glob_match, load_config
+from nexus_platform.drift.config import load_config
 from nexus_platform.drift.results import DriftReport
+from nexus_platform.globbing import path_matches
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.resources.tracking import TrackingResource
 
@@ -250,7 +251,7 @@ def build_retrain_sensor(
             jobs[task] = dg.define_asset_job(f"retrain_{task}", selection=selection)
 
     def matches(pattern: str, relpath: str) -> bool:
-        return glob_match(pattern, relpath) or glob_match(pattern, f"landing/{relpath}")
+        return path_matches(pattern, relpath) or path_matches(pattern, f"landing/{relpath}")
 
     @dg.sensor(
         name=name,

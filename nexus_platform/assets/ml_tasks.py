@@ -7,7 +7,6 @@ spec into NEXUS_HOME/tasks/ adds its assets on the next reload. The training lib
 imported inside the asset bodies.
 """
 
-import fnmatch
 import hashlib
 import importlib.util
 import json
@@ -17,6 +16,7 @@ from datetime import datetime
 
 import dagster as dg
 
+from nexus_platform.globbing import path_matches
 from nexus_platform.ml.spec import (
     SourceNotLanded,
     SpecError,
@@ -369,7 +369,7 @@ def build_task_retrain_sensor(
         requests, notes = [], []
         for spec in watched:
             pattern = source_pattern(spec)
-            mine = [e for e in entries if fnmatch.fnmatchcase(e.path, pattern)]
+            mine = [e for e in entries if path_matches(pattern, e.path)]
             fingerprint = sorted(f"{e.path}:{e.sha256}" for e in mine)
             state = cursor.get(spec.name)
             if state is None or not mine:

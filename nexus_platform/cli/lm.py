@@ -48,7 +48,9 @@ def run_related(args) -> int:
         print(json.dumps([{"term": t, "ppmi": s} for t, s in terms]))
         return 0
     if not terms:
-        print(f"{args.term!r} is not in the vocabulary (or co-occurs with nothing)", file=sys.stderr)
+        print(
+            f"{args.term!r} is not in the vocabulary (or co-occurs with nothing)", file=sys.stderr
+        )
         return 1
     for term, score in terms:
         print(f"{term:<24} {score:.3f}")

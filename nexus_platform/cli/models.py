@@ -16,7 +16,9 @@ def register(subparsers) -> None:
     listing.add_argument("--task", help="only this task")
     listing.set_defaults(func=run_list)
     pull = commands.add_parser("pull", help="restore a model version from the DVC remote")
-    pull.add_argument("reference", metavar="NAME[@VERSION]", help="task name, optionally @N (default latest)")
+    pull.add_argument(
+        "reference", metavar="NAME[@VERSION]", help="task name, optionally @N (default latest)"
+    )
     pull.set_defaults(func=run_pull)
     models.set_defaults(func=lambda _args: (models.print_help(), 2)[1])
 
@@ -56,7 +58,9 @@ def run_list(args) -> int:
     for v in versions:
         metrics = " ".join(f"{k}={val:.3f}" for k, val in v.metrics.items())
         worst = max(v.robustness_drop.items(), key=lambda kv: kv[1], default=("-", 0.0))
-        print(f"{v.name:<28} {v.kind:<22} {v.dvc_md5[:12]:<14} {metrics:<40} {worst[1]:+.3f} ({worst[0]})")
+        print(
+            f"{v.name:<28} {v.kind:<22} {v.dvc_md5[:12]:<14} {metrics:<40} {worst[1]:+.3f} ({worst[0]})"
+        )
     return 0
 
 

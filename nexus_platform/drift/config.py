@@ -23,11 +23,11 @@ A bad file fails with `ConfigError` naming the file and the field.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+
+from nexus_platform.globbing import path_matches
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "drift.yaml"
 
@@ -86,7 +86,7 @@ class TableRule:
     settings: CheckSettings = field(default_factory=CheckSettings)
 
     def matches(self, relpath: str, table: str | None = None) -> bool:
-        if not glob_match(self.incoming, relpath):
+        if not path_matches(self.incoming, relpath):
             return False
         return table is None or not self.tables or table in self.tables
 
@@ -103,33 +103,6 @@ class DriftConfig:
             if rule.matches(relpath, table):
                 return rule
         return None
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern:
-    # `**/` spans any number of folders (zero included), `*` and `?` stay inside one.
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    return bool(_glob_regex(pattern.strip("/")).match(path.strip("/")))
 
 
 def _merge_dataclass(cls, base, raw: Any, file, where: str):

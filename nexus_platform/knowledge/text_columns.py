@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nexus_platform.globbing import glob_regex
 from nexus_platform.knowledge.config import (
     KnowledgeConfig,
     KnowledgeConfigError,
     TableRule,
     TextDetection,
 )
-
-
-@functools.lru_cache(maxsize=512)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Path glob where `*` and `?` stay inside one folder and `**` crosses folders."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 def path_rules(config: KnowledgeConfig, path: str) -> list[TableRule]:

@@ -7,7 +7,6 @@ split is stratified and seeded, so the same data and spec always give the same s
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
+from nexus_platform.globbing import path_matches
 from nexus_platform.ingest.ledger import Ledger, TableRef
 from nexus_platform.ml.artifacts import TaskLayout
 from nexus_platform.ml.spec import SourceNotLanded, TaskSpec
@@ -49,7 +49,7 @@ def source_tables(spec: TaskSpec, paths: NexusPaths) -> list[TableRef]:
     refs = [
         ref
         for entry in Ledger(paths).entries()
-        if entry.status == "converted" and fnmatch.fnmatchcase(entry.path, pattern)
+        if entry.status == "converted" and path_matches(pattern, entry.path)
         for ref in entry.tables
         if ref.kind == "table"
     ]
@@ -71,7 +71,7 @@ def source_fingerprint(spec: TaskSpec, paths: NexusPaths) -> str:
     hashes = sorted(
         f"{e.path}:{e.sha256}"
         for e in Ledger(paths).entries()
-        if e.status == "converted" and fnmatch.fnmatchcase(e.path, pattern)
+        if e.status == "converted" and path_matches(pattern, e.path)
     )
     return ";".join(hashes)
 

@@ -8,10 +8,10 @@ from nexus_platform.drift.config import (
     DEFAULT_CONFIG,
     ConfigError,
     Reference,
-    glob_match,
     load_config,
     parse_config,
 )
+from nexus_platform.globbing import path_matches
 
 
 def test_shipped_config_loads_and_covers_the_task_sources():
@@ -88,10 +88,10 @@ def test_missing_file_and_broken_yaml_are_config_errors(tmp_path):
 
 
 def test_glob_semantics():
-    assert glob_match("reviews/*.csv", "reviews/a.csv")
-    assert not glob_match("reviews/*.csv", "reviews/x/a.csv")
-    assert glob_match("**/*.csv", "a.csv") and glob_match("**/*.csv", "x/y/a.csv")
-    assert glob_match("landing/reviews/?.csv", "/landing/reviews/a.csv")
+    assert path_matches("reviews/*.csv", "reviews/a.csv")
+    assert not path_matches("reviews/*.csv", "reviews/x/a.csv")
+    assert path_matches("**/*.csv", "a.csv") and path_matches("**/*.csv", "x/y/a.csv")
+    assert path_matches("landing/reviews/?.csv", "/landing/reviews/a.csv")
     assert parse_config({"tables": [{"incoming": "x", "tables": "Sheet1"}]}).rules[0].tables == (
         "Sheet1",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from nexus_platform.globbing import glob_regex
 from nexus_platform.knowledge.config import (
     DEFAULT_CONFIG_PATH,
     KnowledgeConfig,
@@ -15,7 +16,6 @@ from nexus_platform.knowledge.config import (
 )
 from nexus_platform.knowledge.text_columns import (
     detect_text_columns,
-    glob_regex,
     path_rules,
     resolve_text_columns,
 )
