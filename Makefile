@@ -72,7 +72,7 @@ lint: install-dev ## ruff lint + format check
 lock: install-dev ## re-pin constraints.txt from the current environment
 	{ echo "# Exact versions the platform is tested with (pip install -c constraints.txt ...)."; \
 	  echo "# Regenerate with: make lock"; \
-	  $(BIN)/pip freeze --exclude-editable | grep -v '^nexus-platform'; } > constraints.txt
+	  $(BIN)/pip list --format=freeze --exclude-editable | grep -v '^nexus-platform'; } > constraints.txt
 
 bench: install-dev ## run the benchmarks (prints ratios against the reference tools)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

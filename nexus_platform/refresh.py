@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from nexus_platform.assets.incoming import INCOMING_REPORT, partitions_to_check
 from nexus_platform.assets.ingest import PARQUET_TABLES
 from nexus_platform.assets.partitions import landing_files
 from nexus_platform.ingest.changes import contiguous_ranges
@@ -85,27 +86,23 @@ def refresh(
     keys = pending_keys(paths)
     order = instance.get_dynamic_partitions(landing_files.name)
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else {}
-    # The per-file assets downstream of the tables (incoming-data checks) run in the same
-    # in-process run as the conversion, over the same partition range.
-    graph = defs.resolve_asset_graph()
-    per_file = [PARQUET_TABLES] + [
-        key
-        for key in sorted(dg.AssetSelection.assets(PARQUET_TABLES).downstream().resolve(graph))
-        if key != PARQUET_TABLES and graph.get(key).partitions_def == landing_files
-    ]
-    job = defs.resolve_implicit_global_asset_job_def()
+    job = defs.resolve_job_def("ingest")
     for batch in contiguous_ranges(order, keys, MAX_FILES_PER_RUN):
         log(f"converting {len(batch)} file(s): {batch[0]} .. {batch[-1]}")
-        result = job.execute_in_process(
-            instance=instance,
-            asset_selection=per_file,
+        _run(job, instance, summary, tags=range_tags(batch), run_config=run_config)
+    # New tables that a drift rule applies to are checked before anything trains on them.
+    checked = partitions_to_check(keys)
+    if checked:
+        log(f"checking {len(checked)} incoming table file(s)")
+    for batch in contiguous_ranges(order, checked, MAX_FILES_PER_RUN):
+        _run(
+            defs.resolve_implicit_global_asset_job_def(),
+            instance,
+            summary,
+            asset_selection=[INCOMING_REPORT],
             tags=range_tags(batch),
             run_config=run_config,
-            raise_on_error=False,
         )
-        summary.runs += 1
-        if not result.success:
-            summary.failed_runs.append(result.run_id)
     ledger = {e.path: e for e in Ledger(paths).entries()}
     for key in keys:
         entry = ledger.get(key)
@@ -116,6 +113,13 @@ def refresh(
     summary.unchanged = len(landing_state(paths)) - len(keys)
     summary.downstream = _refresh_downstream(defs, instance, bool(keys), log, summary, run_config)
     return summary
+
+
+def _run(job, instance, summary: RefreshSummary, **kwargs) -> None:
+    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+    summary.runs += 1
+    if not result.success:
+        summary.failed_runs.append(result.run_id)
 
 
 def _refresh_downstream(defs, instance, tables_changed, log, summary, run_config) -> list[str]:
@@ -140,11 +144,7 @@ def _refresh_downstream(defs, instance, tables_changed, log, summary, run_config
         return []
     log(f"refreshing {len(keys)} downstream asset(s)")
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=instance, asset_selection=keys, run_config=run_config, raise_on_error=False
-    )
-    if not result.success:
-        summary.failed_runs.append(result.run_id)
+    _run(job, instance, summary, asset_selection=keys, run_config=run_config)
     return [k.to_user_string() for k in keys]
 
 

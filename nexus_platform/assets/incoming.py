@@ -223,6 +223,12 @@ RetrainTarget = (
 )
 
 
+def partitions_to_check(keys: list[str], config_path: str | None = None) -> list[str]:
+    """The landing files a rule of the drift configuration applies to."""
+    drift_config = load_config(config_path)
+    return [key for key in keys if drift_config.rule_for(key) is not None]
+
+
 def build_retrain_sensor(
     task_sources: Mapping[str, tuple[str, RetrainTarget]],
     name: str = "retrain_on_accepted_data",
