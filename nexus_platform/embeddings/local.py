@@ -41,11 +41,20 @@ _PROBE_TEXTS = [
 ]
 
 
-@functools.lru_cache(maxsize=4)
-def _load(model_path: str, device: str):
-    # Never reach for a model hub at run time: the weights ship with a package or a folder.
+def offline_models() -> None:
+    """Before loading any model: never reach for a model hub at run time (the weights ship
+    with a package or a folder), and keep per-load progress bars out of run logs."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model_path: str, device: str):
+    offline_models()
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(model_path, device=device)

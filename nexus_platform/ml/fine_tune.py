@@ -7,7 +7,6 @@ sentence-transformers folder so the normal embedding path loads it. Runs on CUDA
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,7 +23,9 @@ def fine_tune_encoder(
     out_dir: Path,
     on_epoch: Callable[[int, dict], None] | None = None,
 ) -> Path:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from nexus_platform.embeddings.local import offline_models
+
+    offline_models()
     import torch
     from sentence_transformers import SentenceTransformer
 

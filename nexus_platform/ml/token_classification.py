@@ -9,7 +9,6 @@ CPU in well under a minute.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -54,7 +53,9 @@ def _device(requested: str | None) -> str:
 
 
 def _load_backbone(path: str, labels: list[str]):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from nexus_platform.embeddings.local import offline_models
+
+    offline_models()
     from transformers import AutoModelForTokenClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
