@@ -12,7 +12,7 @@ import dagster as dg
 
 from nexus_platform.assets.incoming import INCOMING_REPORT, partitions_to_check
 from nexus_platform.assets.ingest import PARQUET_TABLES
-from nexus_platform.assets.partitions import landing_files
+from nexus_platform.assets.partitions import LANDING_FILES
 from nexus_platform.ingest.changes import contiguous_ranges
 from nexus_platform.ingest.ledger import Ledger, LedgerEntry
 from nexus_platform.sensors.landing import MAX_FILES_PER_RUN, evaluate_landing, range_tags
@@ -73,18 +73,19 @@ def pending_keys(paths: NexusPaths) -> list[str]:
 def refresh(
     defs: dg.Definitions, instance: dg.DagsterInstance, log=print, quiet: bool = False
 ) -> RefreshSummary:
+    assert defs.resources is not None  # build_definitions always wires the resources
     storage = defs.resources["storage"]
     paths: NexusPaths = storage.paths()
     _, requests, summary_counts, _ = evaluate_landing(instance, storage, settle=0.0)
     for request in requests:
         if isinstance(request, dg.AddDynamicPartitionsRequest):
-            instance.add_dynamic_partitions(landing_files.name, list(request.partition_keys))
+            instance.add_dynamic_partitions(LANDING_FILES, list(request.partition_keys))
         else:
             for key in request.partition_keys:
-                instance.delete_dynamic_partition(landing_files.name, key)
+                instance.delete_dynamic_partition(LANDING_FILES, key)
     summary = RefreshSummary(deleted=summary_counts["deleted"])
     keys = pending_keys(paths)
-    order = instance.get_dynamic_partitions(landing_files.name)
+    order = instance.get_dynamic_partitions(LANDING_FILES)
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if quiet else {}
     job = defs.resolve_job_def("ingest")
     for batch in contiguous_ranges(order, keys, MAX_FILES_PER_RUN):

@@ -78,9 +78,9 @@ def atomic_local_path(target: UPath, suffix: str = "") -> Iterator[str]:
                 os.unlink(tmp)
     else:
         with tempfile.TemporaryDirectory() as tmpdir:
-            tmp = os.path.join(tmpdir, "part" + suffix)
-            yield tmp
-            target.fs.put_file(tmp, target.path)
+            tmp_name = os.path.join(tmpdir, "part" + suffix)
+            yield tmp_name
+            target.fs.put_file(tmp_name, target.path)
 
 
 def write_bytes(target: UPath, data: bytes, durable: bool = True) -> None:

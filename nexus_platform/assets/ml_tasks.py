@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from datetime import datetime
+from typing import Any
 
 import dagster as dg
 
@@ -63,7 +64,8 @@ def task_assets(spec: TaskSpec) -> list:
     upstream = KNOWLEDGEBASE if spec.source == "knowledgebase" else PARQUET_TABLES
     # Counting n-grams needs no GPU; the transformer kinds do.
     gpu = spec.kind != "language_model"
-    model_tags = {"op_tags": GPU_TAGS, "pool": "gpu"} if gpu else {}
+    # Any: the keys become dg.asset keyword arguments of different types.
+    model_tags: dict[str, Any] = {"op_tags": GPU_TAGS, "pool": "gpu"} if gpu else {}
     eager = dg.AutomationCondition.eager()
 
     # Not required: a task whose source has not landed yet is skipped, not failed, and its

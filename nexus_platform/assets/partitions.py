@@ -10,4 +10,6 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 # One partition per landing file; the key is the path relative to the landing root.
-landing_files = dg.DynamicPartitionsDefinition(name="landing_files")
+# LANDING_FILES is its name as a plain str (the definition's `.name` is typed Optional).
+LANDING_FILES = "landing_files"
+landing_files = dg.DynamicPartitionsDefinition(name=LANDING_FILES)

@@ -8,6 +8,7 @@ into `parquet_tables` like any other file.
 """
 
 from pathlib import Path
+from typing import Any, cast
 
 import dagster as dg
 
@@ -69,7 +70,7 @@ def _connection_assets(connection: ConnectionDeclaration) -> dg.AssetsDefinition
             f"Airbyte job {job.job_id} succeeded: {job.rows_synced} rows, {job.bytes_synced} bytes"
         )
         for spec in specs:
-            metadata: dict[str, object] = {
+            metadata: dict[str, str | int | float | bool] = {
                 "airbyte/job_id": job.job_id,
                 "connection_rows_synced": job.rows_synced or 0,
                 "connection_bytes_synced": job.bytes_synced or 0,
@@ -146,7 +147,9 @@ def oekobaudat_processes_complete(storage: NexusStorage) -> dg.AssetCheckResult:
 
     target = processes_path(storage.paths())
     table = read_table(target).select(["process_uuid", "version"])
-    announced = int((read_file_metadata(target).get("provenance") or {}).get("total_count", 0))
+    # The provenance footer entry is a JSON object (read_file_metadata types values as object).
+    provenance = cast("dict[str, Any]", read_file_metadata(target).get("provenance") or {})
+    announced = int(provenance.get("total_count", 0))
     uuids, versions = table.column("process_uuid").to_pylist(), table.column("version").to_pylist()
     keys = list(zip(uuids, versions, strict=True))
     missing_uuid = sum(1 for uuid, _ in keys if not uuid)

@@ -29,6 +29,7 @@ def run_refresh(args) -> int:
     from nexus_platform.refresh import open_instance, refresh
 
     defs = build_definitions(with_warehouse=True)
+    assert defs.resources is not None  # build_definitions always wires the resources
     paths: NexusPaths = defs.resources["storage"].paths()
     with open_instance(paths) as instance:
         log = (lambda *_: None) if args.quiet else print

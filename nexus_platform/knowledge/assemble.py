@@ -117,6 +117,8 @@ def _mark_and_serialise(
             index = int(np.searchsorted(starts, row, side="right") - 1)
             block = blocks[index]
             if block.lines is None:  # reused block: split its byte range into lines once
+                # A reused block always has its byte range in the previous output.
+                assert block.old_range is not None and previous is not None
                 start, length = block.old_range
                 block.lines = (
                     previous.jsonl[start : start + length].decode("utf-8").split("\n")[:-1]
@@ -141,8 +143,10 @@ def _mark_and_serialise(
     for block, row in zip(blocks, starts.tolist(), strict=True):
         if block.old_range is not None:
             start, length = block.old_range
+            assert source is not None  # a byte range only exists when there is previous output
             chunk: bytes | memoryview = source[start : start + length]
         else:
+            assert block.lines is not None  # fresh or rewritten blocks carry their lines
             chunk = ("\n".join(block.lines) + "\n").encode("utf-8")
         chunks.append(chunk)
         layout[block.path] = {"row": row, "rows": block.rows, "offset": offset, "bytes": len(chunk)}

@@ -128,19 +128,19 @@ def build_knowledgebase(
         previous = read_previous_output(paths, old_manifest)
         old_keys = {path: info["key"] for path, info in old_files.items()}
         counters = {"from_previous": 0, "shards_read": 0}
-        result = assemble(paths, files, old_keys, fresh, previous, counters)
-        _write_outputs(paths, result, digest)
+        output = assemble(paths, files, old_keys, fresh, previous, counters)
+        _write_outputs(paths, output, digest)
         stats.blocks_from_previous_output = counters["from_previous"]
         stats.shards_read = counters["shards_read"]
-        duplicates = result.duplicates
+        duplicates = output.duplicates
         assembled = {
             "digest": digest,
-            "rows": result.table.num_rows,
-            "jsonl_bytes": len(result.payload),
+            "rows": output.table.num_rows,
+            "jsonl_bytes": len(output.payload),
             "duplicates": duplicates,
-            "blocks": result.blocks,
+            "blocks": output.blocks,
         }
-        stats.records = result.table.num_rows
+        stats.records = output.table.num_rows
     shards.save_manifest(
         paths, {"version": shards.MANIFEST_VERSION, "files": files, "assembled": assembled}
     )

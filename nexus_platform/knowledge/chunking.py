@@ -44,8 +44,8 @@ def load_tokenizer(model_dir: str | None = None):
     else:
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        tokenizer = tokenizer.backend_tokenizer
+        hf_tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        tokenizer = hf_tokenizer.backend_tokenizer
     # The shipped tokenizer.json truncates at 128 and pads: counting needs neither.
     tokenizer.no_truncation()
     tokenizer.no_padding()

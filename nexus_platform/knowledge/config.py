@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "config" / "knowledgebase.yaml"
 
@@ -71,7 +72,8 @@ class KnowledgeConfig:
 _TOP_KEYS = {"chunking", "text_detection", "duplicates", "tables"}
 
 
-def _section(raw: dict, key: str, cls: type, source: str):
+# type[Any]: cls is always a config dataclass, whose __dataclass_fields__ plain `type` hides.
+def _section(raw: dict, key: str, cls: type[Any], source: str):
     values = raw.get(key) or {}
     if not isinstance(values, dict):
         raise KnowledgeConfigError(f"{source}: '{key}' must be a mapping")

@@ -22,6 +22,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pyarrow as pa
 
@@ -98,7 +99,12 @@ def _finite(value: object) -> object:
 
 def dumps(value: object) -> str:
     """Strict JSON (NaN and infinities become null: they are not JSON), UTF-8 kept readable."""
-    kwargs = {"ensure_ascii": False, "separators": (",", ":"), "default": _json_default}
+    # Mixed value types: Any lets mypy match each keyword to json.dumps' own parameters.
+    kwargs: dict[str, Any] = {
+        "ensure_ascii": False,
+        "separators": (",", ":"),
+        "default": _json_default,
+    }
     try:
         text = json.dumps(value, allow_nan=False, **kwargs)
     except ValueError:

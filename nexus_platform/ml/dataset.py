@@ -149,7 +149,7 @@ def prepare(spec: TaskSpec, table: pa.Table) -> tuple[pa.Table, list[str], list[
     keep = [i for i, v in enumerate(labels_raw) if v not in (None, "")]
     table = table.take(pa.array(keep, type=pa.int64()))
     labels_raw = [str(labels_raw[i]).strip() for i in keep]
-    data = {"text": _texts(spec, table)}
+    data: dict[str, list] = {"text": _texts(spec, table)}  # labels: strings or sets of them
     if spec.multi_label:
         label_sets = [
             sorted({p.strip() for p in v.split(spec.label_separator) if p.strip()})

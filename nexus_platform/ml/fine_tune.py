@@ -35,7 +35,9 @@ def fine_tune_encoder(
     torch.manual_seed(config.seed)
     # A fresh copy: the process-wide cached embedder must keep serving the original weights.
     encoder = SentenceTransformer(bundled_model_path(), device=device)
-    head = torch.nn.Linear(encoder.get_embedding_dimension(), classes).to(device)
+    dimension = encoder.get_embedding_dimension()
+    assert dimension is not None  # the bundled model declares its embedding size
+    head = torch.nn.Linear(dimension, classes).to(device)
     parameters = list(encoder.parameters()) + list(head.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=config.fine_tune_learning_rate)
     loss_fn = torch.nn.BCEWithLogitsLoss() if multi_label else torch.nn.CrossEntropyLoss()

@@ -225,8 +225,8 @@ def train_language_model(
     # which is what makes Kneser-Ney give "Francisco" little mass outside "San Francisco".
     order = config.order
     raw: dict[tuple, Counter] = defaultdict(Counter)
-    for sent in sentences:
-        padded = [BOS] * (order - 1) + sent + [EOS]
+    for stems in sentences:
+        padded = [BOS] * (order - 1) + stems + [EOS]
         for i in range(order - 1, len(padded)):
             raw[tuple(padded[i - order + 1 : i])][padded[i]] += 1
     levels: list[dict[tuple, Counter]] = [defaultdict(Counter) for _ in range(order)]

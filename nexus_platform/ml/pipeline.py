@@ -11,12 +11,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nexus_platform.ml.artifacts import TaskLayout, local_copy, publish_dir, staging_dir
 from nexus_platform.ml.dataset import build_dataset, read_split, write_dataset
 from nexus_platform.ml.spec import TaskSpec
 from nexus_platform.settings import NexusPaths
 from nexus_platform.storage import read_json, write_bytes, write_json
+
+if TYPE_CHECKING:
+    from nexus_platform.ml.language_model import LanguageModel
+    from nexus_platform.ml.text_classification import TextClassifier
+    from nexus_platform.ml.token_classification import TokenClassifier
 
 EpochLogger = Callable[[int, dict], None]
 SUMMARY_METRICS = ("accuracy", "macro_f1", "entity_f1", "perplexity")
@@ -26,7 +32,8 @@ def model_config(spec: TaskSpec):
     """The kind's typed model settings; an unknown key fails naming the spec and field."""
     from nexus_platform.ml import language_model, text_classification, token_classification
 
-    config_class = {
+    # type[Any]: each config class has its own from_spec; mypy would join them to plain `type`.
+    config_class: type[Any] = {
         "text_classification": text_classification.TextClassifierConfig,
         "token_classification": token_classification.TokenClassifierConfig,
         "language_model": language_model.LanguageModelConfig,
@@ -72,6 +79,7 @@ def train(
     started = time.perf_counter()
     with staging_dir() as work:
         model_dir = work / "model"
+        model: TextClassifier | TokenClassifier | LanguageModel
         if spec.kind == "text_classification":
             from nexus_platform.ml.text_classification import train_text_classifier
 
@@ -284,6 +292,8 @@ def promote(spec: TaskSpec, paths: NexusPaths, registry, info: dict | None = Non
     result = gates(spec, evaluation_report, robustness_report)
     if not result.passed:
         raise PromotionRefused(spec, result)
+    # Both gates only pass when both reports exist.
+    assert evaluation_report is not None and robustness_report is not None
     metrics = {k: evaluation_report[k] for k in SUMMARY_METRICS if k in evaluation_report}
     drops = {name: r["drop"] for name, r in robustness_report["perturbations"].items()}
     layout = TaskLayout.for_task(paths, spec.name)

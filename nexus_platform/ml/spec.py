@@ -177,7 +177,8 @@ def parse_spec(raw: Any, spec_file: str) -> TaskSpec:
     if robustness.get("lexicon", "esg") not in ("esg", None, "none"):
         raise SpecError(spec_file, "robustness.lexicon", "must be 'esg' or 'none'")
 
-    common = dict(
+    # Fields shared by every kind; Any because the values differ in type per field.
+    common: dict[str, Any] = dict(
         name=name,
         kind=kind,
         source=source,

@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 EpochCallback = Callable[[int, dict], None]
-HEAD_TYPES = {
+HEAD_TYPES: dict[str, dict[str, Any]] = {
     "logistic_regression": {"head": "logreg"},
     "logreg": {"head": "logreg"},
     "mlp": {"head": "mlp"},

@@ -8,6 +8,7 @@ AIRBYTE_TOKEN. AIRBYTE_SERVER_URL defaults to a local `abctl` install.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -52,7 +53,7 @@ class AirbyteResource(dg.ConfigurableResource):
 
 def airbyte_resource_from_env() -> AirbyteResource:
     """Wire the resource to environment variables without reading any secret value here."""
-    server_url: object = (
+    server_url: str = (  # dg.EnvVar is a str subclass
         dg.EnvVar("AIRBYTE_SERVER_URL")
         if os.environ.get("AIRBYTE_SERVER_URL")
         else LOCAL_SERVER_URL
@@ -61,7 +62,8 @@ def airbyte_resource_from_env() -> AirbyteResource:
         return AirbyteResource(server_url=server_url, bearer_token=dg.EnvVar("AIRBYTE_TOKEN"))
     # An EnvVar whose variable is unset fails every run that carries the resource, Airbyte or
     # not: without credentials the resource is left empty and the client names what is missing.
-    credentials = {
+    # Any: only the named keyword arguments are ever present, and they take strings.
+    credentials: dict[str, Any] = {
         field: dg.EnvVar(name)
         for field, name in (
             ("client_id", "AIRBYTE_CLIENT_ID"),

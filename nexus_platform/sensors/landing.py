@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from nexus_platform.assets.partitions import landing_files
+from nexus_platform.assets.partitions import LANDING_FILES, landing_files
 from nexus_platform.ingest.changes import contiguous_ranges, detect
 from nexus_platform.ingest.landing import resolve_inside, scan, sha256_file
 from nexus_platform.ingest.ledger import Ledger
@@ -57,7 +57,7 @@ def evaluate_landing(instance: dg.DagsterInstance, storage: NexusStorage, settle
         landing_hasher(landing),
         max_files=MAX_FILES_HASHED_PER_TICK,
     )
-    existing = instance.get_dynamic_partitions(landing_files.name)
+    existing = instance.get_dynamic_partitions(LANDING_FILES)
     known = set(existing)
     shas = dict(changes.to_convert)
     new_keys = [k for k in sorted(shas) if k not in known]
@@ -76,7 +76,7 @@ def evaluate_landing(instance: dg.DagsterInstance, storage: NexusStorage, settle
                 tags={**range_tags(keys), "nexus/files": str(len(keys))},
             )
         )
-    requests = []
+    requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if new_keys:
         requests.append(landing_files.build_add_request(new_keys))
     if deleted:

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import requests
 
@@ -31,6 +32,10 @@ __all__ = [
     "TokenProvider",
     "api_base_url",
 ]
+
+if TYPE_CHECKING:
+    from airbyte_api.api import ListJobsRequestTypedDict
+    from airbyte_api.models import JobCreateRequestTypedDict
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +196,12 @@ class AirbyteClient:
         """The sync already running (or queued) for this connection, if any."""
         res = self._call(
             f"list jobs of connection {connection_id}",
+            # cast: "sync" is sent as a plain string; the SDK's model coerces it to JobTypeEnum.
             lambda: self._sdk.jobs.list_jobs(
-                request={"connection_id": connection_id, "job_type": "sync", "limit": 20}
+                request=cast(
+                    "ListJobsRequestTypedDict",
+                    {"connection_id": connection_id, "job_type": "sync", "limit": 20},
+                )
             ),
         )
         jobs = res.jobs_response.data if res.jobs_response else []  # type: ignore[attr-defined]
@@ -222,8 +231,12 @@ class AirbyteClient:
         try:
             res = self._call(
                 f"start sync of connection {connection_id}",
+                # cast: "sync" is sent as a plain string; the SDK's model coerces it to JobTypeEnum.
                 lambda: self._sdk.jobs.create_job(
-                    request={"connection_id": connection_id, "job_type": "sync"}
+                    request=cast(
+                        "JobCreateRequestTypedDict",
+                        {"connection_id": connection_id, "job_type": "sync"},
+                    )
                 ),
             )
         except AirbyteError as exc:

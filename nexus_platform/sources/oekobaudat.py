@@ -151,14 +151,15 @@ def iter_process_pages(
     while True:
         page = cache.get(start, size)
         if page is None:
-            page = client.get_json(
+            fetched = client.get_json(
                 f"datastocks/{stock.uuid}/processes",
                 f"data stock {stock.uuid} processes page at {start}",
                 startIndex=start,
                 pageSize=size,
             )
-            if not isinstance(page, dict) or "data" not in page:
+            if not isinstance(fetched, dict) or "data" not in fetched:
                 raise OekobaudatError(f"processes page at {start}: no 'data' list in response")
+            page = fetched
             cache.put(start, size, page)
             stats["fetched"] += 1
         else:

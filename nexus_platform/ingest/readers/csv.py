@@ -167,9 +167,12 @@ def _table(path, encoding, dialect, string_columns, names, notes, block) -> Extr
             except StopIteration:
                 return
             except pa.ArrowInvalid as exc:
-                retry = _adjust(exc, dialect, string_columns)
+                # Unpacked so the lambda's defaults keep the two-item shape mypy checks.
+                new_dialect, new_columns = _adjust(exc, dialect, string_columns)
                 raise RestartRead(
-                    lambda retry=retry: _table(path, encoding, *retry, names, notes, block)
+                    lambda d=new_dialect, c=new_columns: _table(
+                        path, encoding, d, c, names, notes, block
+                    )
                 ) from exc
             except UnicodeDecodeError as exc:
                 raise IngestError(
@@ -182,7 +185,7 @@ def _table(path, encoding, dialect, string_columns, names, notes, block) -> Extr
     return table
 
 
-def _adjust(exc: Exception, dialect: Dialect, string_columns: set[int]):
+def _adjust(exc: Exception, dialect: Dialect, string_columns: set[int]) -> tuple[Dialect, set[int]]:
     """What to change after a parse error: a column to string, or quoted newlines on."""
     message = str(exc)
     match = _COLUMN_ERROR.search(message)

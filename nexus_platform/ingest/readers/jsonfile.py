@@ -41,7 +41,9 @@ try:  # orjson (already installed with dagster-dbt) parses ~3x faster than json
         return orjson.dumps(value).decode()
 
 except ImportError:  # pragma: no cover - the stdlib gives the same values, only slower
-    _fast_loads = json.loads
+
+    def _fast_loads(text: str) -> Any:
+        return json.loads(text)
 
     def _fast_dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -50,7 +50,7 @@ def ole_is_encrypted(path: Path, chunk: int = 1 << 20) -> bool:
 
 def paragraph_sections(paragraphs: list[str], notes: list[str] | None = None) -> ExtractedTable:
     """A "sections" table with one level-0 section per paragraph (text without headings)."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {"section": i, "level": 0, "heading": None, "headings": [], "text": text}
         for i, text in enumerate(paragraphs)
     ]
