@@ -91,8 +91,15 @@ def refresh(
     for batch in contiguous_ranges(order, keys, MAX_FILES_PER_RUN):
         log(f"converting {len(batch)} file(s): {batch[0]} .. {batch[-1]}")
         _run(job, instance, summary, tags=range_tags(batch), run_config=run_config)
+    ledger = {e.path: e for e in Ledger(paths).entries()}
+    for key in keys:
+        entry = ledger.get(key)
+        if entry is not None and entry.status == "quarantined":
+            summary.quarantined.append(entry)
+        elif entry is not None:
+            summary.converted.append(key)
     # New tables that a drift rule applies to are checked before anything trains on them.
-    checked = partitions_to_check(keys)
+    checked = partitions_to_check(summary.converted)  # quarantined files have no table
     if checked:
         log(f"checking {len(checked)} incoming table file(s)")
     for batch in contiguous_ranges(order, checked, MAX_FILES_PER_RUN):
@@ -104,13 +111,6 @@ def refresh(
             tags=range_tags(batch),
             run_config=run_config,
         )
-    ledger = {e.path: e for e in Ledger(paths).entries()}
-    for key in keys:
-        entry = ledger.get(key)
-        if entry is not None and entry.status == "quarantined":
-            summary.quarantined.append(entry)
-        elif entry is not None:
-            summary.converted.append(key)
     summary.unchanged = len(landing_state(paths)) - len(keys)
     summary.downstream = _refresh_downstream(defs, instance, bool(keys), log, summary, run_config)
     return summary
