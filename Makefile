@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
+SEARCH_PORT ?= 8700
 NEXUS_HOME ?= $(CURDIR)/.nexus
 DAGSTER_HOME ?= $(NEXUS_HOME)/dagster
 export NEXUS_HOME DAGSTER_HOME
@@ -14,9 +15,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help dbt-parse install-dev install-prod install-gcp seed run demo test test-fast lint lock bench \
+.PHONY: help dbt-parse install-system install-browser install-dev install-prod install-gcp seed run demo test test-fast lint lock bench \
 	download-data sync sync-models-local sync-models-gcp models-local models-gcp \
-	run-docker run-docker-gpu install-precommit run-precommit
+	run-docker run-docker-gpu install-precommit run-precommit install-postgres run-prod-local
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -30,22 +31,44 @@ $(BIN)/.installed-dev: pyproject.toml constraints.txt
 
 install-dev: $(BIN)/.installed-dev ## create .venv with the pinned dependencies and dev tools
 
-# dagster-postgres is what production adds to the core (Postgres instance storage); it moves in
-# lockstep with the other dagster libraries, so its version is read from the lock.
-DAGSTER_LIB_VERSION = $(shell sed -n 's/^dagster-k8s==//p' constraints.txt)
+# What no wheel carries: Tesseract with its German and English language data reads the text
+# of scans and images (OCR). apt-get when run as root (CI, containers); otherwise the command
+# to run is printed. Nothing happens when the packages are there.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng
+install-system: ## install the system packages: Tesseract OCR with German and English
+	@langs="$$(tesseract --list-langs 2>/dev/null)"; \
+	if grep -qx deu <<<"$$langs" && grep -qx eng <<<"$$langs"; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "make $@: needs root: apt-get install $(SYSTEM_PACKAGES)" >&2; exit 2; fi
+
+# Debian's Chromium for the search web page test: Playwright drives this browser and never
+# downloads one of its own. Same rules as install-system.
+BROWSER_PACKAGES := chromium fonts-liberation
+install-browser: ## install the system Chromium the web page test drives
+	@if command -v chromium >/dev/null; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	else echo "make $@: needs root: apt-get install $(BROWSER_PACKAGES)" >&2; exit 2; fi
+
+# What production adds to the core: the `gcp` extra (Postgres instance storage, dbt-bigquery).
+# dbt-bigquery 1.11 (the production dbt target) pins google-cloud-storage<3.2 while the lock has
+# a newer one: that single pin is relaxed, everything else stays locked. The images do the same.
+GCP_CONSTRAINTS := $(VENV)/constraints-gcp.txt
+define install_gcp_extra
+	@grep -v '^google-cloud-storage==' constraints.txt > $(GCP_CONSTRAINTS)
+	$(BIN)/pip install --quiet -c $(GCP_CONSTRAINTS) -e '.[gcp]'
+endef
 
 # Editable like the images: the package reads tasks/, config/, dbt/ and sample_data/ beside it.
-install-prod: ## install the platform without dev tools, plus Postgres instance storage (what the images run)
+install-prod: ## install the platform without dev tools, with the production extras (what the images run)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e . "dagster-postgres==$(DAGSTER_LIB_VERSION)"
+	$(call install_gcp_extra)
 
-# GCS, gcsfs and DVC on gs:// are core dependencies already. dbt-bigquery (the production dbt
-# target) pins google-cloud-storage<3.2 while the lock has a newer one: that single pin is
-# relaxed here, everything else stays locked.
 install-gcp: install-dev ## the production extras for Google Cloud: dbt-bigquery, dagster-postgres
-	@grep -v '^google-cloud-storage==' constraints.txt > $(VENV)/constraints-gcp.txt
-	$(BIN)/pip install --quiet -c $(VENV)/constraints-gcp.txt "dbt-bigquery>=1.11,<1.12" \
-		"dagster-postgres==$(DAGSTER_LIB_VERSION)"
+	$(call install_gcp_extra)
 
 seed: install-dev ## copy the sample landing folder into NEXUS_HOME if it is empty
 	$(BIN)/nexus seed
@@ -56,8 +79,10 @@ dbt/target/manifest.json: $(BIN)/.installed-dev $(wildcard dbt/*.yml dbt/models/
 
 dbt-parse: dbt/target/manifest.json ## prepare the dbt manifest the definitions load
 
-run: seed dbt-parse ## start dagster dev on the sample data (materialises by itself)
-	$(BIN)/dagster dev -w workspace.yaml -p $(PORT)
+# scripts/run_local.sh starts the search service (`nexus serve`, SEARCH_PORT) beside it and
+# stops both on Ctrl-C.
+run: seed dbt-parse ## start dg dev (webserver + daemon) on the sample data (materialises by itself) and the search service
+	NEXUS_SEARCH_PORT=$(SEARCH_PORT) BIN=$(BIN) scripts/run_local.sh $(BIN)/dg dev -w workspace.yaml -p $(PORT)
 
 demo: seed dbt-parse ## headless: convert the sample data and refresh everything once
 	$(BIN)/nexus refresh
@@ -69,10 +94,13 @@ lint: install-dev ## ruff lint + format check
 	$(BIN)/ruff check nexus_platform tests bench
 	$(BIN)/ruff format --check nexus_platform tests bench
 
+# Local version labels (torch's `+cpu`) name a build, not a release: PyPI never serves them, so
+# the lock pins the public version and the index a machine installs from picks the build.
 lock: install-dev ## re-pin constraints.txt from the current environment
 	{ echo "# Exact versions the platform is tested with (pip install -c constraints.txt ...)."; \
 	  echo "# Regenerate with: make lock"; \
-	  $(BIN)/pip list --format=freeze --exclude-editable | grep -v '^nexus-platform'; } > constraints.txt
+	  $(BIN)/pip list --format=freeze --exclude-editable | grep -v '^nexus-platform' \
+	    | sed -E 's/^([^=]+==[^+]+)\+.*$$/\1/'; } > constraints.txt
 
 bench: install-dev ## run the benchmarks (prints ratios against the reference tools)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
@@ -116,6 +144,16 @@ sync: ## usage: make sync models-local | make sync models-gcp
 	  echo "usage: make sync models-local | make sync models-gcp" >&2; exit 2; fi
 models-local: sync-models-local
 models-gcp: sync-models-gcp
+
+# --- the production topology on one machine ---------------------------------------------------
+# Its own home: the Postgres instance there must not meet the SQLite instance of `make run`.
+PROD_LOCAL_HOME ?= $(CURDIR)/.nexus-prod
+
+install-postgres: install-dev ## the PostgreSQL server run-prod-local uses (the system's; apt-get as root)
+	$(BIN)/python -m nexus_platform.deployment.postgres
+
+run-prod-local: install-dev dbt-parse ## production topology, no containers: PostgreSQL, code servers, daemon, webserver
+	$(BIN)/python -m nexus_platform.deployment.prod_local --home "$(PROD_LOCAL_HOME)" --port $(PORT)
 
 # --- containers ---------------------------------------------------------------------------------
 COMPOSE_FILES := -f deploy/compose/docker-compose.yml

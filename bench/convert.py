@@ -17,6 +17,12 @@ Parts (the figures and targets of the foundation issue, DESIGN §8):
   d  200-page text PDF: the platform's PDF reader (table detection off) vs pdfplumber
      extract_text on every page. Target >= 20x. Table detection on is reported too.
   e  `python -c "import nexus_platform.definitions"` in a fresh process, median of 5: < 3 s.
+  f  OCR: an image-only PDF of N A4 pages at 300 dpi (German and English prose), pages per
+     second of the platform's PDF reader (Tesseract, pages side by side) vs the Tesseract
+     CLI run on the same page images one after another. Tesseract runs on the CPU only: on
+     a machine with a GPU the figure is the same (reported as such).
+  g  The text-layer check on the 200-page born-digital PDF of part d: `convert_file` with
+     OCR on (the check runs on every page) vs off. Target: under 5% of the conversion time.
 
 Every method runs in its own fresh subprocess (peak RSS is that process's ru_maxrss, library
 imports included); times are the child's own timing of the work (imports excluded for every
@@ -145,6 +151,7 @@ _DATA_NAMES = {
     "small": "small_{}",
     "xlsx": "workbook_{}mb.xlsx",
     "pdf": "report_{}p.pdf",
+    "scan": "scan_{}p",
 }
 
 
@@ -162,7 +169,9 @@ def ensure_data(kind: str, size: int) -> Path:
 
 def generate(kind: str, size: int) -> None:
     target = DATA / _DATA_NAMES[kind].format(size)
-    {"csv": mixed_csv, "small": small_csvs, "xlsx": workbook, "pdf": report_pdf}[kind](size, target)
+    makers = {"csv": mixed_csv, "small": small_csvs, "xlsx": workbook, "pdf": report_pdf}
+    makers["scan"] = scanned_pages
+    makers[kind](size, target)
 
 
 def mixed_csv(size_mb: int, target: Path) -> Path:
@@ -295,6 +304,39 @@ def report_pdf(pages: int, target: Path) -> Path:
     return _publish(tmp, target)
 
 
+def scanned_pages(pages: int, target: Path) -> Path:
+    """`pages` A4 page images at 300 dpi (prose lines in DejaVu Sans, German and English):
+    page_<n>.png and the same pages as one image-only PDF, scan.pdf."""
+    import random
+
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = random.Random(5)
+    words = (
+        "Die Emissionen des Werkes sanken deutlich während der Energieverbrauch stieg "
+        "Größere Öfen benötigen weniger Wärme the supplier audit found no breach of the "
+        "code water withdrawal per tonne of cement decreased slightly in the reporting year"
+    ).split()
+    font = ImageFont.truetype(
+        str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), 38
+    )
+    tmp = target.with_suffix(".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    images = []
+    for number in range(1, pages + 1):
+        image = Image.new("L", (2480, 3508), 255)
+        draw = ImageDraw.Draw(image)
+        for line in range(40):
+            text = " ".join(rng.choice(words) for _ in range(9))
+            draw.text((200, 200 + line * 76), text, font=font, fill=0)
+        image.save(tmp / f"page_{number:03d}.png")
+        images.append(image.convert("RGB"))
+    images[0].save(tmp / "scan.pdf", save_all=True, append_images=images[1:], resolution=300)
+    return _publish(tmp, target)
+
+
 # ------------------------------------------------------------------------------------------
 # child side: one method, in a fresh process, timing only the work
 
@@ -423,6 +465,46 @@ def child(method: str, args: list[str]) -> None:
 
         seconds, texts = timed(extract)
         report(seconds=seconds, pages=len(texts), chars=sum(len(t) for t in texts))
+    elif method == "ocr-platform":
+        from nexus_platform.ingest.readers import ReadOptions
+        from nexus_platform.ingest.readers.pdf import read
+
+        seconds, tables = timed(lambda: read(Path(args[0]), ReadOptions(pdf_tables=False)))
+        rows = tables[0].table.to_pylist()
+        report(
+            seconds=seconds,
+            pages=sum(1 for r in rows if r["ocr"]),
+            chars=sum(len(r["text"]) for r in rows),
+        )
+    elif method == "ocr-tesseract":
+        import subprocess
+
+        images = sorted(Path(args[0]).glob("page_*.png"))
+
+        def recognise():
+            return [
+                subprocess.run(
+                    ["tesseract", str(image), "stdout", "-l", "deu+eng"],
+                    capture_output=True,
+                    check=True,
+                ).stdout
+                for image in images
+            ]
+
+        seconds, texts = timed(recognise)
+        report(seconds=seconds, pages=len(texts), chars=sum(len(t.decode()) for t in texts))
+    elif method == "pdf-convert":
+        import pypdfium2  # noqa: F401
+
+        from nexus_platform.ingest.convert import ConvertConfig, convert_file
+        from nexus_platform.ingest.readers import ReadOptions
+        from nexus_platform.settings import NexusPaths
+
+        config = ConvertConfig(read_options=ReadOptions(ocr=args[2] == "1"))
+        paths = NexusPaths.from_uri(args[0])
+        convert_file(paths, args[1], config)  # PDFium's one-time start-up, outside the timing
+        seconds, entry = timed(lambda: convert_file(paths, args[1], config))
+        report(seconds=seconds, pages=entry.tables[0].rows, ocr=bool(entry.ocr))
     else:
         raise SystemExit(f"unknown child method {method!r}")
 
@@ -751,12 +833,77 @@ def part_e(runs: int) -> None:
     print_targets([("import time", f"{seconds:.2f} s", "< 3 s", seconds < 3)])
 
 
+def part_f(pages: int, runs: int) -> None:
+    from nexus_platform.ingest.ocr import find_engine
+
+    engine = find_engine()
+    if engine is None:
+        raise RuntimeError("Tesseract is not installed (make install-system)")
+    scans = ensure_data("scan", pages)
+    print(f"\n(f) OCR of an image-only PDF, {pages} A4 pages at 300 dpi, median of {runs}")
+    results = run_rounds(
+        {
+            "platform pdf reader (OCR)": _child("ocr-platform", scans / "scan.pdf"),
+            "tesseract CLI, page by page": _child("ocr-tesseract", scans),
+        },
+        runs,
+    )
+    rows = []
+    for name, rs in results.items():
+        seconds = median_seconds(rs)
+        rows.append(
+            (name, seconds, pages / seconds, median_cpu(rs), max_rss(rs), rs[0].report["chars"])
+        )
+    print_table(
+        f"(f) OCR, tesseract {engine.version}, {os.cpu_count()} CPUs",
+        ["method", "work s", "pages/s", "process CPU s", "peak RSS MB", "chars"],
+        rows,
+    )
+    ratio = median_seconds(results["tesseract CLI, page by page"]) / median_seconds(
+        results["platform pdf reader (OCR)"]
+    )
+    print("  GPU: Tesseract runs on the CPU; a GPU machine gives the same pages/s")
+    print_targets([("platform pages/s vs CLI page by page", f"{ratio:.2f}x", ">= 1x", ratio >= 1)])
+
+
+def part_g(pages: int, runs: int) -> None:
+    pdf = ensure_data("pdf", pages)
+    home = WORK / "home_g"
+    link_or_copy(pdf, home / "landing" / pdf.name)
+    print(f"\n(g) text-layer check on the born-digital {pages}-page PDF, median of {runs}")
+    results = run_rounds(
+        {
+            "convert_file, OCR on (check every page)": _child("pdf-convert", home, pdf.name, 1),
+            "convert_file, OCR off": _child("pdf-convert", home, pdf.name, 0),
+        },
+        runs,
+    )
+    on = median_seconds(results["convert_file, OCR on (check every page)"])
+    off = median_seconds(results["convert_file, OCR off"])
+    print_table(
+        f"(g) {pages}-page text PDF",
+        ["method", "work s", "ms/page", "process CPU s", "OCR used"],
+        [
+            (
+                n,
+                median_seconds(rs),
+                median_seconds(rs) / pages * 1000,
+                median_cpu(rs),
+                rs[0].report["ocr"],
+            )
+            for n, rs in results.items()
+        ],
+    )
+    cost = (on - off) / on
+    print_targets([("text-layer check / conversion time", f"{cost:.1%}", "< 5%", cost < 0.05)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="small smoke run: small data, 1 run (unless --runs)"
     )
-    parser.add_argument("--only", default="a,b,c,d,e", help="parts to run, e.g. a,e")
+    parser.add_argument("--only", default="a,b,c,d,e,f,g", help="parts to run, e.g. a,e")
     parser.add_argument("--runs", type=int, help="runs per method (default 3; --quick: 1)")
     parser.add_argument(
         "--slow-runs",
@@ -799,6 +946,8 @@ def main() -> None:
         "c": lambda: part_c(2 if quick else 20, slow_runs),
         "d": lambda: part_d(40 if quick else 200, runs),
         "e": lambda: part_e(5),
+        "f": lambda: part_f(4 if quick else 12, runs),
+        "g": lambda: part_g(40 if quick else 200, max(runs, 5)),
     }
     failed = []
     for name, run_part in plan.items():

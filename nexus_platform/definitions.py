@@ -10,16 +10,29 @@ of the platform, and a broken dbt project must not take the platform down.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
-from nexus_platform.assets import embeddings, incoming, ingest, knowledgebase, ml_tasks, sources
+from nexus_platform.asset_keys import VECTOR_INDEX
+from nexus_platform.assets import annotations as annotation_assets
+from nexus_platform.assets import (
+    configuration,
+    embeddings,
+    incoming,
+    ingest,
+    knowledgebase,
+    ml_tasks,
+    quarantine,
+    search,
+    sources,
+)
 from nexus_platform.jobs import ingest_job
 from nexus_platform.jobs.executors import executor_for
 from nexus_platform.resources import (
     airbyte,
     dvc,
     embedder,
-    gcp,
     neo4j,
     oekobaudat,
     tracking,
@@ -38,7 +51,7 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 )
 
 # Each module offers `resources_for(env, paths)`: the local and production instances.
-RESOURCE_MODULES = [airbyte, oekobaudat, gcp, neo4j, embedder, vector_store, tracking, dvc]
+RESOURCE_MODULES = [airbyte, oekobaudat, neo4j, embedder, vector_store, tracking, dvc]
 
 
 def platform_resources(env: Environment, paths: NexusPaths) -> dict:
@@ -58,13 +71,21 @@ def build_definitions(
     resources = platform_resources(env, paths)
     parts = [
         ingest.build_defs(),
+        # The files that did not convert, and why, at a glance.
+        quarantine.build_defs(),
         knowledgebase.build_defs(),
         embeddings.build_defs(),
+        # Hybrid search's lexical index and its measured quality.
+        search.build_defs(),
         incoming.build_defs(),
         # Task specs from the repo's tasks/ and NEXUS_HOME/tasks/ become assets on load.
         ml_tasks.build_defs(paths),
+        # Every record annotated by the promoted models and the zero-shot ESG topics.
+        annotation_assets.build_defs(paths),
         # Syncs run on their schedule in production; locally a user starts them.
         sources.build_defs(schedule_running=env == "prod"),
+        # Every user YAML validated, with each bad file, field and problem shown in the UI.
+        configuration.build_defs(paths),
     ]
     if with_warehouse:
         from nexus_platform.warehouse import warehouse_parts
@@ -78,7 +99,37 @@ def build_definitions(
         resources=resources,
         executor=executor_for(env),
     )
-    return dg.Definitions.merge(*parts, core)
+    return with_ownership(dg.Definitions.merge(*parts, core))  # the policies below
+
+
+# Who answers for an asset, the domain it belongs to, and how fresh it is expected to be:
+# set once here for every asset rather than on each decorator.
+OWNER = "team:nexus-data"
+# Refreshed on a schedule: the external sources daily (their sync schedule), the vector index
+# whenever the knowledge base changes, which a team adding files weekly expects within days.
+FRESHNESS = {
+    "external_sources": dg.FreshnessPolicy.time_window(
+        warn_window=timedelta(hours=26), fail_window=timedelta(days=2)
+    ),
+}
+FRESHNESS_BY_KEY = {
+    VECTOR_INDEX: dg.FreshnessPolicy.time_window(
+        warn_window=timedelta(days=7), fail_window=timedelta(days=30)
+    ),
+}
+
+
+def with_ownership(defs: dg.Definitions) -> dg.Definitions:
+    def own(spec: dg.AssetSpec) -> dg.AssetSpec:
+        domain = spec.group_name or "default"
+        freshness = FRESHNESS_BY_KEY.get(spec.key) or FRESHNESS.get(domain)
+        return spec.replace_attributes(
+            owners=list(spec.owners) or [OWNER],
+            tags={"domain": domain, **spec.tags},
+            freshness_policy=spec.freshness_policy or freshness,
+        )
+
+    return defs.map_asset_specs(func=own)
 
 
 defs = build_definitions()

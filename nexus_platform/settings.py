@@ -88,6 +88,16 @@ class NexusPaths:
         return self.home / "embeddings"
 
     @property
+    def annotations(self) -> UPath:
+        """What the promoted models and the zero-shot topics say about each record."""
+        return self.home / "annotations"
+
+    @property
+    def search(self) -> UPath:
+        """The lexical (BM25) index and the search service's bookkeeping."""
+        return self.home / "search"
+
+    @property
     def reports(self) -> UPath:
         return self.home / "reports"
 
@@ -121,6 +131,22 @@ class NexusPaths:
     def sources(self) -> UPath:
         """Raw extracts of external sources (Airbyte destinations, ÖKOBAUDAT downloads)."""
         return self.home / "sources"
+
+
+def retry_base_seconds() -> float:
+    """How long a file left pending by a passing error (disk full, permissions, a run that
+    died) waits before it is tried again; each further attempt waits twice as long.
+    `NEXUS_RETRY_BASE_SECONDS`, default 60."""
+    raw = os.environ.get("NEXUS_RETRY_BASE_SECONDS", "").strip()
+    try:
+        value = float(raw) if raw else 60.0
+    except ValueError:
+        raise ValueError(
+            f"NEXUS_RETRY_BASE_SECONDS must be a number of seconds, got {raw!r}"
+        ) from None
+    if value < 0:
+        raise ValueError(f"NEXUS_RETRY_BASE_SECONDS must not be negative, got {value}")
+    return value
 
 
 def dagster_home(paths: NexusPaths) -> str:

@@ -141,3 +141,21 @@ def test_contiguous_ranges_follow_partition_order():
     assert contiguous_ranges(order, ["e", "a", "b", "d"], 10) == [["a", "b"], ["d", "e"]]
     assert contiguous_ranges(order, ["a", "b", "c"], 2) == [["a", "b"], ["c"]]
     assert contiguous_ranges(order, ["zz"], 2) == []
+
+
+def test_sqlite_storage_takes_files_up_to_its_ceiling_and_the_rest_wait(
+    instance, defs, put, monkeypatch
+):
+    from nexus_platform.deployment import capacity
+
+    monkeypatch.setattr(capacity, "SQLITE_WARN_PARTITIONS", 2)
+    monkeypatch.setattr(capacity, "SQLITE_MAX_PARTITIONS", 3)
+    for i in range(5):
+        put(f"many/f{i}.csv", f"a\n{i}\n")
+    first = tick(instance, defs)
+    assert instance.get_dynamic_partitions("landing_files") == [f"many/f{i}.csv" for i in range(3)]
+    assert "SQLite" in json.loads(first.cursor)["storage"]
+    # The two that did not fit are not forgotten: they are asked for once there is room.
+    monkeypatch.setattr(capacity, "SQLITE_MAX_PARTITIONS", 10)
+    tick(instance, defs, first.cursor)
+    assert len(instance.get_dynamic_partitions("landing_files")) == 5

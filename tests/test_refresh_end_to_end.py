@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -45,6 +46,8 @@ def env(nexus_home):
 
 
 def test_refresh_converts_the_sample_data_once(env, nexus_home):
+    from nexus_platform.definitions import build_definitions
+
     (nexus_home / "landing").rmdir()
     seeded = nexus("seed", env=env)
     assert seeded.returncode == 0, seeded.stderr
@@ -64,7 +67,7 @@ def test_refresh_converts_the_sample_data_once(env, nexus_home):
     lines = [json.loads(line) for line in status.stdout.splitlines()]
     assert [line["path"] for line in lines] == files
     for line in lines:
-        assert set(line) == {"path", "sha256", "status", "tables", "error"}
+        assert set(line) == {"path", "sha256", "status", "tables", "error", "reader"}
         assert len(line["sha256"]) == 64
         if line["path"] in EXPECTED_BAD:
             assert line["status"] == "quarantined"
@@ -73,6 +76,7 @@ def test_refresh_converts_the_sample_data_once(env, nexus_home):
         else:
             assert line["status"] == "converted", line
             assert line["error"] is None
+            assert line["reader"], line  # which parser converted it, with its version
             assert line["tables"] and all(
                 t["rows"] > 0 and t["columns"] > 0 for t in line["tables"]
             )
@@ -85,9 +89,28 @@ def test_refresh_converts_the_sample_data_once(env, nexus_home):
     report = by_path["climate/reports/rheintal_baustoffe_sustainability_report_2023.pdf"]["tables"]
     assert "pages" in {t["name"] for t in report} and len(report) >= 2  # text + a page table
 
+    # Automation built every local asset, the same set `make run` builds (test_dagster_dev),
+    # through runs tagged as the command's.
+    from test_dagster_dev import EXTERNAL
+
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        built = {
+            key.to_user_string()
+            for key in instance.get_asset_keys()
+            if instance.get_latest_materialization_event(key) is not None
+        }
+        runs = instance.get_runs()
+        assert runs and all(r.tags.get("nexus/trigger") == "cli" for r in runs)
+    expected = {
+        key.to_user_string()
+        for key in build_definitions(with_warehouse=True).resolve_asset_graph().get_all_asset_keys()
+    } - EXTERNAL
+    assert built == expected, (expected - built, built - expected)
+
     second = nexus("refresh", "--quiet", env=env)
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"converted: 0  unchanged: {len(files)}  quarantined: 0" in second.stdout
+    assert "runs: 0" in second.stdout and "downstream refreshed" not in second.stdout
 
     # A changed file is the only one converted next time; a new one is picked up too.
     csv = nexus_home / "landing" / "climate" / "emissions" / "scope_emissions_2019_2024.csv"

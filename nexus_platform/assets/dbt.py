@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from nexus_platform.automation import ON_UPSTREAM_CHANGE
 from nexus_platform.resources.dbt import DBT_PROJECT_DIR, dbt_executable
 from nexus_platform.resources.storage import NexusStorage
 
@@ -37,9 +38,29 @@ def _translator():
             # Models refresh when the files they read change; sources are other assets.
             if dbt_resource_props["resource_type"] == "source":
                 return None
-            return dg.AutomationCondition.eager()
+            return ON_UPSTREAM_CHANGE
+
+        def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+            spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+            if spec is None or spec.description:
+                return spec
+            return spec._replace(description=_test_description(manifest["nodes"][unique_id]))
 
     return NexusDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def _test_description(test: dict) -> str:
+    """What a dbt test asserts, in words, for the check's tab in the UI (dbt gives none unless
+    the YAML has one): `not_null` on column `id`, say."""
+    metadata = test.get("test_metadata") or {}
+    name = metadata.get("name") or test.get("name", "test")
+    column = test.get("column_name")
+    kwargs = {
+        k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")
+    }
+    where = f" on column `{column}`" if column else ""
+    extra = f" ({', '.join(f'{k}: {v}' for k, v in kwargs.items())})" if kwargs else ""
+    return f"dbt test `{name}`{where}{extra}; fails when any row violates it."
 
 
 def build_dbt_assets(project) -> dg.AssetsDefinition:

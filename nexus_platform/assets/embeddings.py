@@ -8,14 +8,15 @@ import io
 import dagster as dg
 from pydantic import Field
 
+from nexus_platform.asset_keys import KNOWLEDGEBASE
+from nexus_platform.assets.markdown import markdown_table
+from nexus_platform.automation import CHECK_AFTER_MATERIALISATION, ON_UPSTREAM_CHANGE
+from nexus_platform.jobs.executors import GPU_POOL, gpu_op_tags
 from nexus_platform.knowledge.graph_export import FILES as GRAPH_FILES
 from nexus_platform.resources.embedder import EmbedderResource
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.resources.vector_store import VectorStoreResource
 
-GPU_OP_TAGS = {
-    "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}}
-}
 SIMILAR_TO_FILE = GRAPH_FILES["similar_to"]
 _PAIRS_SHOWN = 25
 
@@ -31,21 +32,13 @@ class SimilarityConfig(dg.Config):
     threshold: float = Field(default=0.8, description="minimum cosine of a SIMILAR_TO edge")
 
 
-def _markdown_table(header: list[str], rows: list[list[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        cells = [str(c).replace("|", "\\|").replace("\n", " ") for c in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 @dg.asset(
-    deps=[dg.AssetKey("knowledgebase")],
+    deps=[KNOWLEDGEBASE],
     group_name="embeddings",
     kinds={"pytorch", "parquet"},
-    op_tags=GPU_OP_TAGS,
-    pool="gpu",
-    automation_condition=dg.AutomationCondition.eager(),
+    op_tags=gpu_op_tags(),
+    pool=GPU_POOL,
+    automation_condition=ON_UPSTREAM_CHANGE,
 )
 def kb_embeddings(
     context: dg.AssetExecutionContext, storage: NexusStorage, embedder: EmbedderResource
@@ -81,7 +74,7 @@ def kb_embeddings(
             "rewritten": update.written,
             "path": dg.MetadataValue.path(str(embeddings_file(paths))),
             "preview": dg.MetadataValue.md(
-                _markdown_table(
+                markdown_table(
                     ["records", "embedded", "reused", "removed", "model"],
                     [
                         [
@@ -98,7 +91,9 @@ def kb_embeddings(
     )
 
 
-@dg.asset_check(asset=kb_embeddings, blocking=True)
+@dg.asset_check(
+    asset=kb_embeddings, blocking=True, automation_condition=CHECK_AFTER_MATERIALISATION
+)
 def every_record_has_vector(storage: NexusStorage) -> dg.AssetCheckResult:
     """Every knowledge record has exactly one vector, all from the current model."""
     import numpy as np
@@ -144,7 +139,7 @@ def every_record_has_vector(storage: NexusStorage) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=kb_embeddings)
+@dg.asset_check(asset=kb_embeddings, automation_condition=CHECK_AFTER_MATERIALISATION)
 def near_duplicates(storage: NexusStorage, config: NearDuplicateConfig) -> dg.AssetCheckResult:
     """Semantic duplicates: records in different files whose vectors have cosine at or above
     the threshold. A warning to review, listing the pairs."""
@@ -181,7 +176,7 @@ def near_duplicates(storage: NexusStorage, config: NearDuplicateConfig) -> dg.As
             "threshold": config.threshold,
             "pair_count": len(pairs),
             "pairs": dg.MetadataValue.md(
-                _markdown_table(["record", "file", "duplicate", "file", "cosine"], rows)
+                markdown_table(["record", "file", "duplicate", "file", "cosine"], rows)
             ),
         },
     )
@@ -191,7 +186,7 @@ def near_duplicates(storage: NexusStorage, config: NearDuplicateConfig) -> dg.As
     deps=[kb_embeddings],
     group_name="embeddings",
     kinds={"qdrant"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=ON_UPSTREAM_CHANGE,
 )
 def vector_index(storage: NexusStorage, vector_store: VectorStoreResource) -> dg.MaterializeResult:
     """The Qdrant collection semantic search queries (`nexus search`): one point per record,
@@ -248,7 +243,7 @@ def vector_index(storage: NexusStorage, vector_store: VectorStoreResource) -> dg
     )
 
 
-@dg.asset_check(asset=vector_index, blocking=True)
+@dg.asset_check(asset=vector_index, blocking=True, automation_condition=CHECK_AFTER_MATERIALISATION)
 def index_count_matches_embeddings(
     storage: NexusStorage, vector_store: VectorStoreResource
 ) -> dg.AssetCheckResult:
@@ -275,7 +270,7 @@ def index_count_matches_embeddings(
     deps=[kb_embeddings],
     group_name="knowledge_graph",
     kinds={"neo4j", "csv"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=ON_UPSTREAM_CHANGE,
 )
 def knowledge_graph_similarity(
     storage: NexusStorage, config: SimilarityConfig
@@ -308,7 +303,7 @@ def knowledge_graph_similarity(
     )
     target = paths.knowledgebase / "graph" / SIMILAR_TO_FILE
     write_text(target, buffer.getvalue())
-    preview = _markdown_table(
+    preview = markdown_table(
         ["start", "end", "score"], [[e.a, e.b, f"{e.score:.4f}"] for e in edges[:10]]
     )
     return dg.MaterializeResult(

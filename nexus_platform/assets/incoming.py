@@ -1,22 +1,18 @@
 """Incoming-data checks: every landed table that `config/drift.yaml` covers is checked for
 integrity and for drift against its reference before anyone trains on it."""
 
-from collections.abc import Mapping, Sequence
-
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,  # what dg.define_asset_job returns; not exported by dagster
-)
 
+from nexus_platform.asset_keys import INCOMING_REPORT, PARQUET_TABLES
 from nexus_platform.assets.partitions import landing_files
+from nexus_platform.automation import PER_FILE
+from nexus_platform.config_files import ConfigFileError
+from nexus_platform.dagster_internals import check_outputs_done
 from nexus_platform.drift.config import load_config
 from nexus_platform.drift.results import DriftReport
-from nexus_platform.globbing import path_matches
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.resources.tracking import TrackingResource
 
-INCOMING_REPORT = dg.AssetKey("incoming_data_report")
-PARQUET_TABLES = dg.AssetKey("parquet_tables")
 INTEGRITY_CHECK = "integrity_ok"
 DRIFT_CHECK = "drift_within_threshold"
 
@@ -57,7 +53,8 @@ def _table_summary(target, report: DriftReport, override: bool, run_dir: str | N
         "rows": report.incoming_rows,
         "integrity_ok": report.integrity_ok,
         "drift_state": state,
-        "accepted": report.integrity_ok and state in ("pass", "overridden"),
+        # Not enough rows to test drift ("warn") is shown, not held against the data.
+        "accepted": report.integrity_ok and state in ("pass", "overridden", "warn"),
         "drifted_columns": report.drifted_columns,
         "failed_checks": [
             f"{o.name}: {o.message}" for o in report.integrity + report.drift if o.failed
@@ -157,7 +154,11 @@ def _evaluations(
     partitions_def=landing_files,
     deps=[PARQUET_TABLES],
     backfill_policy=dg.BackfillPolicy.single_run(),
-    automation_condition=dg.AutomationCondition.eager(),
+    # A partition is materialised only when its file's new version is accepted (integrity
+    # and drift checks passed, or drift overridden): that is the gate before a retrain, and
+    # it holds for whatever reads the report, in any run, under the daemon or the CLI.
+    output_required=False,
+    automation_condition=PER_FILE,
     check_specs=[
         _check_spec(INTEGRITY_CHECK, "Nulls, duplicates, conflicting labels and the label column."),
         _check_spec(
@@ -178,13 +179,24 @@ def incoming_data_report(
     accepted version, another table or a task's training set, per config/drift.yaml) for
     every column, the label and the embeddings of text columns. Writes an offline HTML report
     and a JSON summary under reports/<table>/ and logs each report as a W&B run. A drifted
-    table fails `drift_within_threshold`, which blocks retraining unless the run is launched
-    with `override_drift: true` (recorded here and in W&B)."""
+    table fails `drift_within_threshold` and its partition is not materialised (the report is
+    recorded as an observation), so no task retrains on it unless a run is launched with
+    `override_drift: true` (recorded here and in W&B)."""
     from nexus_platform.drift.pipeline import accepted, check_target, targets_for
     from nexus_platform.drift.report import log_to_tracker
 
     paths = storage.paths()
-    drift_config = load_config(config.config_path or None)
+    try:
+        drift_config = load_config(config.config_path or None)
+    except ConfigFileError as exc:
+        # Fail closed: while the rules do not validate, nothing is accepted for training (the
+        # blocking integrity check fails, naming the file and field), rather than every table
+        # passing unchecked. The platform_configuration check shows the same error.
+        context.log.error(f"drift rules not applied: {exc}")
+        for key in context.partition_keys:
+            yield from _evaluations(key, [], [f"the drift rules do not validate: {exc}"])
+        yield from check_outputs_done(INCOMING_REPORT, INTEGRITY_CHECK, DRIFT_CHECK)
+        return
     tracker = tracking.tracker() if config.track else None
     for key in context.partition_keys:
         reports, summaries, errors = [], [], []
@@ -210,98 +222,17 @@ def incoming_data_report(
                 )
             reports.append((target, report))
             summaries.append(_table_summary(target, report, config.override_drift, run_dir))
-        context.add_asset_metadata(_metadata(reports, summaries, config), partition_key=key)
-        yield from _evaluations(key, summaries, errors)
-    # Each check's output is emitted once, as the framework does for AssetCheckResult.
-    for check in (INTEGRITY_CHECK, DRIFT_CHECK):
-        yield dg.Output(None, output_name=f"{INCOMING_REPORT.path[-1]}_{check}")
-    yield dg.MaterializeResult()
-
-
-RetrainTarget = (
-    dg.JobDefinition | UnresolvedAssetJobDefinition | dg.AssetSelection | Sequence[dg.AssetKey]
-)
-
-
-def partitions_to_check(keys: list[str], config_path: str | None = None) -> list[str]:
-    """The landing files a rule of the drift configuration applies to."""
-    drift_config = load_config(config_path)
-    return [key for key in keys if drift_config.rule_for(key) is not None]
-
-
-def build_retrain_sensor(
-    task_sources: Mapping[str, tuple[str, RetrainTarget]],
-    name: str = "retrain_on_accepted_data",
-    minimum_interval_seconds: int = 60,
-    default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
-) -> dg.SensorDefinition:
-    """A sensor that requests retraining of a task when a table matching its source glob
-    (a landing path such as `reviews/*.csv`, or `landing/reviews/*.csv`) is reported with
-    integrity and drift checks passed (or drift explicitly overridden).
-
-    `task_sources`: task name -> (source glob, a job, or an asset selection / list of asset
-    keys, which becomes the job `retrain_<task>`). Failed or not-yet-testable tables never
-    trigger; one run per task per new report, keyed so a tick replay adds nothing."""
-    jobs: dict[str, dg.JobDefinition | UnresolvedAssetJobDefinition] = {}
-    globs: dict[str, str] = {}
-    for task, (source_glob, target) in task_sources.items():
-        globs[task] = source_glob.strip().lstrip("/")
-        if isinstance(target, dg.JobDefinition | UnresolvedAssetJobDefinition):
-            jobs[task] = target
+        metadata = _metadata(reports, summaries, config)
+        if not errors and all(s["accepted"] for s in summaries):
+            yield dg.AssetMaterialization(
+                asset_key=INCOMING_REPORT, partition=key, metadata=metadata
+            )
         else:
-            selection = (
-                target
-                if isinstance(target, dg.AssetSelection)
-                else dg.AssetSelection.assets(*target)
-            )
-            jobs[task] = dg.define_asset_job(f"retrain_{task}", selection=selection)
-
-    def matches(pattern: str, relpath: str) -> bool:
-        return path_matches(pattern, relpath) or path_matches(pattern, f"landing/{relpath}")
-
-    @dg.sensor(
-        name=name,
-        jobs=list({id(j): j for j in jobs.values()}.values()),
-        minimum_interval_seconds=minimum_interval_seconds,
-        default_status=default_status,
-        description="Retrains a task when its training table changed and passed its checks.",
-    )
-    def retrain_sensor(context: dg.SensorEvaluationContext):
-        after = int(context.cursor) if context.cursor else None
-        result = context.instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=INCOMING_REPORT, after_storage_id=after),
-            limit=200,
-            ascending=True,
-        )
-        latest_trigger: dict[str, tuple[int, dict]] = {}
-        last_id = after
-        for record in result.records:
-            last_id = record.storage_id
-            metadata = record.asset_materialization.metadata if record.asset_materialization else {}
-            tables = getattr(metadata.get("tables_checked"), "value", None) or []
-            for table in tables:
-                if not table.get("accepted"):
-                    continue
-                for task, pattern in globs.items():
-                    if matches(pattern, table["landing_path"]):
-                        latest_trigger[task] = (record.storage_id, table)
-        requests = [
-            dg.RunRequest(
-                run_key=f"{task}:{storage_id}",
-                job_name=jobs[task].name,
-                tags={
-                    "nexus/retrain_task": task,
-                    "nexus/trigger_table": table["table_id"],
-                    "nexus/drift_state": table["drift_state"],
-                },
-            )
-            for task, (storage_id, table) in sorted(latest_trigger.items())
-        ]
-        return dg.SensorResult(
-            run_requests=requests, cursor=str(last_id) if last_id is not None else context.cursor
-        )
-
-    return retrain_sensor
+            # Not accepted: the partition keeps its last accepted version, so nothing that
+            # reads it (a task's dataset) sees new data. The report itself stays visible.
+            yield dg.AssetObservation(asset_key=INCOMING_REPORT, partition=key, metadata=metadata)
+        yield from _evaluations(key, summaries, errors)
+    yield from check_outputs_done(INCOMING_REPORT, INTEGRITY_CHECK, DRIFT_CHECK)
 
 
 def build_defs() -> dg.Definitions:

@@ -1,19 +1,18 @@
 """Landing files become typed Parquet tables: the `parquet_tables` asset and its checks."""
 
-from pathlib import Path
-
 import dagster as dg
 
+from nexus_platform.asset_keys import PARQUET_TABLES
 from nexus_platform.assets.partitions import landing_files
-from nexus_platform.ingest.convert import ConvertConfig, convert_file
-from nexus_platform.ingest.landing import resolve_inside, sha256_file
-from nexus_platform.ingest.ledger import Ledger, LedgerEntry
-from nexus_platform.ingest.model import IngestError
+from nexus_platform.dagster_internals import check_outputs_done
+from nexus_platform.ingest.convert import ConvertConfig
+from nexus_platform.ingest.ledger import MAX_ATTEMPTS, Ledger, LedgerEntry
+from nexus_platform.ingest.model import ErrorClass
 from nexus_platform.ingest.preview import describe
+from nexus_platform.ingest.process import LedgerUnavailable, Outcome, process_file
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.resources.storage import NexusStorage
 
-PARQUET_TABLES = dg.AssetKey("parquet_tables")
 CHECK_NAME = "converted_cleanly"
 
 
@@ -62,12 +61,17 @@ def _metadata(entry: LedgerEntry, reused: bool) -> dict:
     # Many files landing together convert in one run: process start and code load cost
     # seconds, a small CSV converts in milliseconds.
     backfill_policy=dg.BackfillPolicy.single_run(),
+    # Each converted file is recorded as its own partition's materialisation the moment it
+    # commits (progress in the UI, nothing lost to a killed run); a quarantined file is not
+    # materialised at all: its partition fails its check instead of looking healthy.
+    output_required=False,
     check_specs=[
         dg.AssetCheckSpec(
             CHECK_NAME,
             asset=PARQUET_TABLES,
             partitions_def=landing_files,
-            description="The landing file converted; a quarantined file fails with its reason.",
+            description="The landing file converted; a quarantined file fails with its reason, "
+            "a file waiting for a retry (disk full, permissions) warns with its reason.",
         )
     ],
     group_name="ingest",
@@ -77,68 +81,83 @@ def parquet_tables(context: dg.AssetExecutionContext, config: IngestConfig, stor
     """Every landing file as typed, zstd-compressed Parquet: one table per CSV/JSON/Parquet
     file, per non-empty spreadsheet sheet, per table found in a PDF/docx/html, plus the text
     of documents by page or section. Files that cannot be read go to the quarantine ledger
-    with their reason; they never fail the batch they arrived with."""
+    with their reason; they never fail the batch they arrived with. Files that cannot be
+    converted for a passing reason (disk full, permissions) wait and are tried again."""
     paths = storage.paths()
     ledger = Ledger(paths)
     convert_config = ConvertConfig(
         max_bytes=config.max_file_mb << 20, read_options=ReadOptions(pdf_tables=config.pdf_tables)
     )
     keys = context.partition_keys
-    counts = {"converted": 0, "quarantined": 0, "unchanged": 0}
+    counts = {"converted": 0, "quarantined": 0, "unchanged": 0, "pending": 0}
     for number, key in enumerate(keys, start=1):
-        previous = ledger.get(key)
-        entry, reused = _convert_or_reuse(paths, key, previous, convert_config, config.force)
-        if not reused:
-            ledger.put(entry)
-        counts["unchanged" if reused else entry.status] += 1
-        _add_partition_metadata(context, key, _metadata(entry, reused))
-        yield dg.AssetCheckEvaluation(
-            asset_key=PARQUET_TABLES,
-            check_name=CHECK_NAME,
-            passed=entry.status == "converted",
-            partition=key,
-            description=None
-            if entry.error is None
-            else f"{entry.error['class']}: {entry.error['message']}",
-            metadata={"error_class": (entry.error or {}).get("class", "none")},
-        )
-        if entry.status == "quarantined":
-            context.log.warning(f"[{number}/{len(keys)}] quarantined {key}: {entry.error}")
-        elif number % 100 == 0 or number == len(keys):
+        try:
+            outcome = process_file(paths, ledger, key, convert_config, config.force)
+        except LedgerUnavailable as exc:
+            raise dg.Failure(
+                description=f"{exc}: the platform cannot record conversions under "
+                f"{paths.ledger}; {number - 1} of {len(keys)} files were processed.",
+                allow_retries=True,
+            ) from exc
+        outcome = yield from _record(context, ledger, outcome)
+        counts[outcome.status] += 1
+        if outcome.status in ("quarantined", "pending"):
+            reason = outcome.entry.error if outcome.entry else outcome.attempt
+            context.log.warning(f"[{number}/{len(keys)}] {outcome.status} {key}: {reason}")
+        if number % 100 == 0 or number == len(keys):
             context.log.info(f"[{number}/{len(keys)}] {counts}")
     ledger.compact()
     # The check's output must be emitted once, as the framework does for AssetCheckResult.
-    yield dg.Output(None, output_name=f"{PARQUET_TABLES.path[-1]}_{CHECK_NAME}")
-    yield dg.MaterializeResult()
+    yield from check_outputs_done(PARQUET_TABLES, CHECK_NAME)
 
 
-def _add_partition_metadata(context: dg.AssetExecutionContext, key: str, metadata: dict) -> None:
-    """`context.add_asset_metadata(partition_key=...)` re-reads every partition of the asset
-    from the instance to validate the key, on each call: quadratic over a 2,000-file run. The
-    keys here come from `context.partition_keys`, so the accumulator is fed directly, with the
-    public call as the fallback should Dagster's internals move."""
-    step = getattr(context, "_step_execution_context", None)
-    accumulator = getattr(step, "_metadata_accumulator", None)
-    if accumulator is None or not hasattr(accumulator, "with_additional_asset_metadata"):
-        context.add_asset_metadata(metadata, partition_key=key)
-        return
-    step._metadata_accumulator = accumulator.with_additional_asset_metadata(  # type: ignore[union-attr]
-        asset_key=PARQUET_TABLES, metadata=metadata, partition_key=key
+def _record(context, ledger: Ledger, outcome: Outcome):
+    """Tell Dagster what happened to one file, then commit its ledger entry: the entry is
+    committed only once the materialisation (or the failed check) is recorded, so a run
+    killed in between leaves the file pending and the next run records it."""
+    key, entry = outcome.key, outcome.entry
+    if entry is None:  # pending: visible as a warning until it converts or gives up
+        attempt = outcome.attempt
+        assert attempt is not None  # a pending outcome always says why
+        yield dg.AssetCheckEvaluation(
+            asset_key=PARQUET_TABLES,
+            check_name=CHECK_NAME,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            partition=key,
+            description=f"pending ({attempt.reason}, attempt {attempt.count} of {MAX_ATTEMPTS}): "
+            f"{attempt.message}",
+            metadata={"error_class": "pending", "reason": attempt.reason},
+        )
+        return outcome
+    try:
+        metadata = _metadata(entry, outcome.status == "unchanged")
+    except Exception as exc:  # describing the output is a per-file step too
+        context.log.exception(f"{key}: building its metadata failed")
+        entry.status, entry.tables = "quarantined", []
+        entry.error = {
+            "class": ErrorClass.INTERNAL.value,
+            "message": f"{type(exc).__name__}: {exc}",
+        }
+        outcome = Outcome(key, "quarantined", entry)
+        metadata = {}
+    if entry.status == "converted":
+        yield dg.AssetMaterialization(asset_key=PARQUET_TABLES, partition=key, metadata=metadata)
+    yield dg.AssetCheckEvaluation(
+        asset_key=PARQUET_TABLES,
+        check_name=CHECK_NAME,
+        passed=entry.status == "converted",
+        partition=key,
+        description=None
+        if entry.error is None
+        else f"{entry.error['class']}: {entry.error['message']}",
+        metadata={
+            "error_class": entry.error_class or "none",
+            "source_sha256": entry.sha256,
+        },
     )
-
-
-def _convert_or_reuse(paths, key, previous, convert_config, force) -> tuple[LedgerEntry, bool]:
-    """A file whose bytes are those already converted is not converted again."""
-    current = None
-    if previous is not None and not force and previous.status != "stale":
-        try:
-            source = resolve_inside(Path(paths.landing.path), key)
-            current = sha256_file(source) if source.is_file() else None
-        except (IngestError, OSError):
-            current = None  # the converter classifies the problem
-        if current is not None and current == previous.sha256:
-            return previous, True
-    return convert_file(paths, key, convert_config, previous, sha256=current), False
+    ledger.commit(entry)
+    return outcome
 
 
 def build_defs() -> dg.Definitions:

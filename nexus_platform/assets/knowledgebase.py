@@ -2,12 +2,10 @@
 
 import dagster as dg
 
+from nexus_platform.asset_keys import KNOWLEDGE_GRAPH, KNOWLEDGEBASE, PARQUET_TABLES
+from nexus_platform.automation import FROM_CONVERTED_FILES, ON_UPSTREAM_CHANGE
 from nexus_platform.resources.neo4j import Neo4jResource
 from nexus_platform.resources.storage import NexusStorage
-
-KNOWLEDGEBASE = dg.AssetKey("knowledgebase")
-KNOWLEDGE_GRAPH = dg.AssetKey("knowledge_graph")
-PARQUET_TABLES = dg.AssetKey("parquet_tables")
 
 # (name, blocking, description). Blocking checks gate what is computed from the records
 # (embeddings): an empty text or a reused id would corrupt them silently.
@@ -40,10 +38,6 @@ _CHECKS = [
     ("knowledgebase_files_readable", False, "Every converted file's tables could be read."),
 ]
 
-# Eager, except that a landing file whose conversion is missing (a failed run) must not
-# hold back the knowledge base of all the others: the build reads the ledger, not partitions.
-_AUTOMATION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
-
 
 class KnowledgebaseConfig(dg.Config):
     config_file: str = ""  # YAML rules; empty: the repository's config/knowledgebase.yaml
@@ -67,7 +61,7 @@ def _preview(paths, limit: int = 10) -> str:
     deps=[PARQUET_TABLES],
     group_name="knowledge",
     kinds={"python", "parquet", "json"},
-    automation_condition=_AUTOMATION,
+    automation_condition=FROM_CONVERTED_FILES,
     check_specs=[
         dg.AssetCheckSpec(name, asset=KNOWLEDGEBASE, blocking=blocking, description=description)
         for name, blocking, description in _CHECKS
@@ -134,7 +128,7 @@ def knowledgebase(
     deps=[KNOWLEDGEBASE],
     group_name="knowledge",
     kinds={"python", "csv", "neo4j"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=ON_UPSTREAM_CHANGE,
 )
 def knowledge_graph(
     context: dg.AssetExecutionContext, storage: NexusStorage, neo4j: Neo4jResource

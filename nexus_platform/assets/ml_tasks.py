@@ -7,23 +7,20 @@ spec into NEXUS_HOME/tasks/ adds its assets on the next reload. The training lib
 imported inside the asset bodies.
 """
 
-import hashlib
-import importlib.util
-import json
 import logging
-import time
-from datetime import datetime
 from typing import Any
 
 import dagster as dg
 
-from nexus_platform.globbing import path_matches
+from nexus_platform.asset_keys import INCOMING_REPORT, KNOWLEDGEBASE, PARQUET_TABLES
+from nexus_platform.automation import ON_UPSTREAM_CHANGE, TASK_DATASET
+from nexus_platform.jobs.executors import GPU_POOL, gpu_op_tags
+from nexus_platform.ml.dataset import source_pattern
 from nexus_platform.ml.spec import (
     SourceNotLanded,
     SpecError,
     TaskSpec,
-    load_spec,
-    spec_files,
+    discover_specs,
     task_folders,
 )
 from nexus_platform.resources.dvc import DvcRegistryResource
@@ -33,11 +30,6 @@ from nexus_platform.settings import NexusPaths
 
 log = logging.getLogger(__name__)
 
-PARQUET_TABLES = dg.AssetKey("parquet_tables")
-KNOWLEDGEBASE = dg.AssetKey("knowledgebase")
-GPU_TAGS = {
-    "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}}
-}
 STAGES = ("dataset", "model", "evaluation", "robustness", "promoted_model")
 
 
@@ -58,24 +50,43 @@ def _metric_metadata(report: dict) -> dict:
     }
 
 
+def dataset_inputs(spec: TaskSpec) -> tuple[list[dg.AssetDep], dg.AutomationCondition]:
+    """What a task's dataset reads, and so what makes it stale and retrains it: its own source
+    file's partition and that file's incoming-data report (whose blocking drift check is the
+    gate before a retrain) — not every landing file. A source glob reads every file it may
+    match; the knowledge base as source reads the knowledge base."""
+    if spec.source == "knowledgebase":
+        return [dg.AssetDep(KNOWLEDGEBASE)], ON_UPSTREAM_CHANGE
+    pattern = source_pattern(spec)
+    if any(char in pattern for char in "*?["):
+        mapping = None  # which files a glob matches is known only when they land
+    else:
+        mapping = dg.SpecificPartitionsPartitionMapping([pattern])
+    deps = [
+        dg.AssetDep(PARQUET_TABLES, partition_mapping=mapping),
+        dg.AssetDep(INCOMING_REPORT, partition_mapping=mapping),
+    ]
+    return deps, TASK_DATASET
+
+
 def task_assets(spec: TaskSpec) -> list:
     """The assets and checks of one task."""
     group = spec.name
-    upstream = KNOWLEDGEBASE if spec.source == "knowledgebase" else PARQUET_TABLES
+    inputs, dataset_condition = dataset_inputs(spec)
     # Counting n-grams needs no GPU; the transformer kinds do.
     gpu = spec.kind != "language_model"
     # Any: the keys become dg.asset keyword arguments of different types.
-    model_tags: dict[str, Any] = {"op_tags": GPU_TAGS, "pool": "gpu"} if gpu else {}
-    eager = dg.AutomationCondition.eager()
+    model_tags: dict[str, Any] = {"op_tags": gpu_op_tags(), "pool": GPU_POOL} if gpu else {}
+    eager = ON_UPSTREAM_CHANGE
 
     # Not required: a task whose source has not landed yet is skipped, not failed, and its
     # downstream steps skip with it.
     @dg.asset(
         key=task_key(spec, "dataset"),
-        deps=[upstream],
+        deps=inputs,
         group_name=group,
         kinds={"parquet"},
-        automation_condition=dg.AutomationCondition.on_missing(),
+        automation_condition=dataset_condition,
         output_required=False,
         description=f"{spec.description or spec.name}: the job transformation of {spec.source} "
         f"(inputs, label, metadata) and a reproducible train/test split, as Parquet.",
@@ -128,6 +139,7 @@ def task_assets(spec: TaskSpec) -> list:
         key=task_key(spec, "evaluation"),
         deps=[model.key],
         group_name=group,
+        kinds={"python", "wandb"},
         automation_condition=eager,
         check_specs=[
             dg.AssetCheckSpec(
@@ -179,6 +191,7 @@ def task_assets(spec: TaskSpec) -> list:
         key=task_key(spec, "robustness"),
         deps=[model.key],
         group_name=group,
+        kinds={"python"},
         automation_condition=eager,
         check_specs=[
             dg.AssetCheckSpec(
@@ -213,7 +226,7 @@ def task_assets(spec: TaskSpec) -> list:
         deps=[evaluation.key, robustness.key],
         group_name=group,
         kinds={"dvc"},
-        automation_condition=eager & dg.AutomationCondition.all_deps_blocking_checks_passed(),
+        automation_condition=eager,
         description="The model that passed quality_ok and robust_ok, versioned with DVC and pushed to "
         "the remote; `dvc_md5` names the exact artifact (`nexus models pull`).",
     )
@@ -309,137 +322,12 @@ def _robust_check(spec: TaskSpec, report: dict) -> dg.AssetCheckResult:
     )
 
 
-def load_task_specs(paths: NexusPaths | None = None, folders=None) -> list[TaskSpec]:
-    """Every valid spec; an invalid one is logged (file and field) and left out, so one bad
-    user spec does not take the whole code location down."""
-    folders = folders if folders is not None else task_folders(paths.tasks if paths else None)
-    good: dict[str, TaskSpec] = {}
-    for folder in folders:
-        for path in spec_files(folder):
-            try:
-                spec = load_spec(path)
-            except SpecError as exc:
-                log.error("task spec skipped: %s", exc)
-                continue
-            good[spec.name] = spec  # a user spec replaces a shipped one of the same name
-    return sorted(good.values(), key=lambda s: s.name)
-
-
-# The incoming-data drift check; new data for a task retrains it only once this check passed.
-DRIFT_CHECK = dg.AssetCheckKey(dg.AssetKey("incoming_data_report"), "drift_within_threshold")
-
-
-def drift_verdict(instance: dg.DagsterInstance, relpath: str, since: float) -> str:
-    """ "pass" / "fail" / "pending" for the drift check of one landing file's version."""
-    records = instance.event_log_storage.get_asset_check_execution_history(DRIFT_CHECK, limit=1000)
-    for record in records:  # newest first
-        if (
-            record.partition not in (relpath, None) or record.create_timestamp < since - 1.0
-        ):  # stored to the second
-            continue
-        status = record.status.value
-        return {"SUCCEEDED": "pass", "FAILED": "fail"}.get(status, "pending")
-    return "pending"
-
-
-def build_task_retrain_sensor(
-    specs: list[TaskSpec],
-    require_drift_check: bool | None = None,
-    drift_wait_seconds: float = 900.0,
-) -> dg.SensorDefinition:
-    """Retrain a task when the landing files behind its source change and their drift check
-    passed. Drift outside thresholds blocks that data version; with no verdict after
-    `drift_wait_seconds` (no drift rule covers the file) the task retrains anyway."""
-    if require_drift_check is None:
-        require_drift_check = importlib.util.find_spec("nexus_platform.assets.incoming") is not None
-    watched = [s for s in specs if s.source != "knowledgebase"]
-    targets = [task_key(s, stage) for s in specs for stage in STAGES]
-
-    @dg.sensor(
-        name="ml_task_retrain",
-        target=targets,
-        minimum_interval_seconds=60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description="New data for a task's source table that passed its drift check retrains the task.",
-    )
-    def ml_task_retrain(context: dg.SensorEvaluationContext, storage: NexusStorage):
-        from nexus_platform.ingest.ledger import Ledger
-        from nexus_platform.ml.dataset import source_pattern
-
-        cursor = json.loads(context.cursor or "{}")
-        entries = [e for e in Ledger(storage.paths()).entries() if e.status == "converted"]
-        requests, notes = [], []
-        for spec in watched:
-            pattern = source_pattern(spec)
-            mine = [e for e in entries if path_matches(pattern, e.path)]
-            fingerprint = sorted(f"{e.path}:{e.sha256}" for e in mine)
-            state = cursor.get(spec.name)
-            if state is None or not mine:
-                cursor[spec.name] = {
-                    "fingerprint": fingerprint
-                }  # the first version is the baseline
-                continue
-            if state["fingerprint"] == fingerprint:
-                continue
-            changed = [e for e in mine if f"{e.path}:{e.sha256}" not in state["fingerprint"]]
-            first_seen = state.get("pending_since") or time.time()
-            verdicts = (
-                {
-                    e.path: drift_verdict(
-                        context.instance, e.path, datetime.fromisoformat(e.updated_at).timestamp()
-                    )
-                    for e in changed
-                }
-                if require_drift_check
-                else {}
-            )
-            if "fail" in verdicts.values():
-                notes.append(
-                    f"{spec.name}: drift outside thresholds in {[p for p, v in verdicts.items() if v == 'fail']}"
-                )
-                cursor[spec.name] = {"fingerprint": fingerprint, "blocked": True}
-                continue
-            if "pending" in verdicts.values() and time.time() - first_seen < drift_wait_seconds:
-                notes.append(
-                    f"{spec.name}: waiting for the drift check of {[p for p, v in verdicts.items() if v == 'pending']}"
-                )
-                cursor[spec.name] = {**state, "pending_since": first_seen}
-                continue
-            digest = hashlib.sha1(";".join(fingerprint).encode()).hexdigest()[:16]
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"retrain:{spec.name}:{digest}",
-                    asset_selection=[task_key(spec, stage) for stage in STAGES],
-                    tags={"nexus/retrain": spec.name},
-                )
-            )
-            cursor[spec.name] = {"fingerprint": fingerprint}
-        return dg.SensorResult(
-            run_requests=requests,
-            cursor=json.dumps(cursor),
-            skip_reason=None if requests else ("; ".join(notes) or "no new data for any task"),
-        )
-
-    return ml_task_retrain
-
-
 def build_defs(paths: NexusPaths | None = None, folders=None) -> dg.Definitions:
     paths = paths or NexusPaths.from_env()
-    specs = load_task_specs(paths, folders)
-    assets = [a for spec in specs for a in task_assets(spec)]
-    sensors = [retrain_sensor(specs)] if any(s.source != "knowledgebase" for s in specs) else []
-    return dg.Definitions(assets=assets, sensors=sensors)
-
-
-def retrain_sensor(specs: list[TaskSpec]) -> dg.SensorDefinition:
-    """The incoming-data retrain sensor (it fires on tables whose drift report accepted them)
-    when the drift checks are part of the platform, else retrain on any new source data."""
-    watched = [s for s in specs if s.source != "knowledgebase"]
-    try:
-        from nexus_platform.assets.incoming import build_retrain_sensor
-    except ImportError:
-        return build_task_retrain_sensor(watched, require_drift_check=False)
-    return build_retrain_sensor(
-        {s.name: (s.source, [task_key(s, stage) for stage in STAGES]) for s in watched},
-        name="ml_task_retrain",
-    )
+    # A spec that does not validate is left out (the platform_configuration check names it):
+    # one bad user spec must not take the code location down.
+    discovery = discover_specs(folders if folders is not None else task_folders(paths.tasks))
+    for error in discovery.errors:
+        log.error("task spec left out: %s", error)
+    specs = list(discovery.specs)
+    return dg.Definitions(assets=[a for spec in specs for a in task_assets(spec)])

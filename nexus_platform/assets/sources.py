@@ -18,7 +18,7 @@ from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.sources.connections import (
     ConnectionDeclaration,
     ConnectionsFile,
-    load_connections,
+    declared_connections,
 )
 
 GROUP = "external_sources"
@@ -202,7 +202,7 @@ def oekobaudat_lcia_results(
 def landing_source_keys(connections: ConnectionsFile | None = None) -> list[dg.AssetKey]:
     """Assets that write into NEXUS_HOME/landing: `parquet_tables` may list them as deps
     so the lineage from source to table shows in the graph."""
-    connections = connections or load_connections()
+    connections = connections or declared_connections()
     keys = [OEKOBAUDAT_PROCESSES, OEKOBAUDAT_LCIA]
     for conn in connections.connections:
         if conn.destination.is_under_landing():
@@ -215,7 +215,7 @@ def build_defs(
 ) -> dg.Definitions:
     """Source assets, the ÖKOBAUDAT check, and the Airbyte sync job with its daily schedule
     (stopped unless `schedule_running`, e.g. in production)."""
-    declared = load_connections(connections_file)
+    declared = declared_connections(connections_file)
     airbyte_assets = [_connection_assets(c) for c in declared.connections]
     jobs, schedules = [], []
     if airbyte_assets:

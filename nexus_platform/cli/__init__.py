@@ -12,8 +12,10 @@ COMMAND_MODULES = [
     "nexus_platform.cli.download",
     "nexus_platform.cli.kb",
     "nexus_platform.cli.search",
+    "nexus_platform.cli.serve",
     "nexus_platform.cli.check",
     "nexus_platform.cli.models",
+    "nexus_platform.cli.annotate",
     "nexus_platform.cli.lm",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 
 from nexus_platform.settings import NexusPaths
@@ -31,17 +32,20 @@ def run_refresh(args) -> int:
     defs = build_definitions(with_warehouse=True)
     assert defs.resources is not None  # build_definitions always wires the resources
     paths: NexusPaths = defs.resources["storage"].paths()
+    _print_configuration_errors(paths)
     with open_instance(paths) as instance:
         log = (lambda *_: None) if args.quiet else print
         summary = refresh(defs, instance, log=log, quiet=args.quiet)
     print(
         f"converted: {len(summary.converted)}  unchanged: {summary.unchanged}  "
-        f"quarantined: {len(summary.quarantined)}  deleted: {summary.deleted}  "
-        f"runs: {summary.runs}"
+        f"quarantined: {len(summary.quarantined)}  pending: {len(summary.pending)}  "
+        f"deleted: {summary.deleted}  runs: {summary.runs}"
     )
     for entry in summary.quarantined:
         error = entry.error or {}
         print(f"  quarantined {entry.path}: {error.get('class')}: {error.get('message')}")
+    for key, why in summary.pending:
+        print(f"  pending {key}: {why} (tried again later)")
     if summary.downstream:
         print(f"downstream refreshed: {', '.join(summary.downstream)}")
     if summary.failed_runs:
@@ -54,20 +58,37 @@ def run_refresh(args) -> int:
 def run_status(args) -> int:
     from nexus_platform.refresh import status_lines
 
-    lines = status_lines(NexusPaths.from_env())
+    paths = NexusPaths.from_env()
+    _print_configuration_errors(paths, to=sys.stderr if args.json else sys.stdout)
+    lines = status_lines(paths)
     if args.json:
         for line in lines:
             print(json.dumps(line, ensure_ascii=False))
         return 0
     for line in lines:
         error = line["error"]
-        detail = (
-            f"{error['class']}: {error['message']}" if error else f"{len(line['tables'])} table(s)"
-        )
+        if line["status"] == "pending":
+            detail = f"{line['reason']} (attempt {line['attempts']} of {line['max_attempts']})"
+        elif error:
+            detail = f"{error['class']}: {error['message']}"
+        else:
+            detail = f"{len(line['tables'])} table(s), {line.get('reader') or '?'}"
+            if line.get("ocr"):
+                detail += f", OCR {line['ocr']['engine']} {line['ocr']['version']}"
+            if line.get("members"):
+                detail += f", {len(line['members'])} member(s)"
         print(f"{line['status']:<12} {line['path']}  {detail}")
     counts = Counter(line["status"] for line in lines)
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no landing files")
     return 0
+
+
+def _print_configuration_errors(paths: NexusPaths, to=None) -> None:
+    """Files that do not validate come first: what they define is missing from what follows."""
+    from nexus_platform.configuration import check_configuration, error_lines
+
+    for line in error_lines(check_configuration(paths)):
+        print(line, file=to)
 
 
 def run_seed(args) -> int:

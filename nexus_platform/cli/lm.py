@@ -25,12 +25,14 @@ def register(subparsers) -> None:
 
 def _model(task: str | None):
     """The latest trained model of the task (the one `<task>/model` materialised)."""
-    from nexus_platform.assets.ml_tasks import load_task_specs
     from nexus_platform.ml.artifacts import TaskLayout, local_copy
     from nexus_platform.ml.language_model import LanguageModel
+    from nexus_platform.ml.spec import discover_specs, task_folders
 
     paths = NexusPaths.from_env()
-    specs = [s for s in load_task_specs(paths) if s.kind == "language_model"]
+    specs = [
+        s for s in discover_specs(task_folders(paths.tasks)).specs if s.kind == "language_model"
+    ]
     if task:
         specs = [s for s in specs if s.name == task]
     elif len(specs) > 1:  # the one that has been trained, if only one has

@@ -17,49 +17,66 @@ tables:
     thresholds: {numeric_drift: 0.3}
 ```
 
-A bad file fails with `ConfigError` naming the file and the field.
+A bad file fails with `ConfigError` naming the file and the field; where the platform must go on
+without it (`rules_in_force`), a bad file defines no rules: nothing is checked until it is fixed,
+and the platform_configuration check names the error.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from pydantic import BeforeValidator, Field, with_config
+
+from nexus_platform.config_files import (
+    FORBID_EXTRA,
+    ConfigFileError,
+    ConfigModel,
+    Integer,
+    Names,
+    NonEmpty,
+    Number,
+    or_default,
+    read_yaml,
+    validate,
+)
 from nexus_platform.globbing import path_matches
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "drift.yaml"
 
-
-class ConfigError(ValueError):
-    def __init__(self, file: str | Path, field_path: str, message: str):
-        super().__init__(f"{file}: {field_path}: {message}")
-        self.file = str(file)
-        self.field = field_path
+Score = Annotated[Number, Field(ge=0)]
+Rows = Annotated[Integer, Field(ge=0)]
 
 
+class ConfigError(ConfigFileError):
+    """A drift configuration that cannot be used, naming the file and the field."""
+
+
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class Thresholds:
-    numeric_drift: float = 0.2  # Kolmogorov-Smirnov statistic per numeric column
-    categorical_drift: float = 0.2  # Cramer's V per categorical column
-    new_category_ratio: float = 0.05  # share of incoming rows whose category the reference lacks
-    label_drift: float = 0.2  # Cramer's V (classes) or KS (numeric label)
-    embedding_drift: float = 0.3  # 2 * AUC - 1 of the domain classifier on text embeddings
-    property_drift: float = 0.3  # KS per text property (length, words, special characters)
-    max_null_ratio: float = 0.5  # per column
-    max_duplicate_ratio: float = 0.2  # identical rows
-    max_conflicting_label_ratio: float = 0.05  # identical inputs with different labels
+    numeric_drift: Score = 0.2  # Kolmogorov-Smirnov statistic per numeric column
+    categorical_drift: Score = 0.2  # Cramer's V per categorical column
+    new_category_ratio: Score = 0.05  # share of incoming rows whose category the reference lacks
+    label_drift: Score = 0.2  # Cramer's V (classes) or KS (numeric label)
+    embedding_drift: Score = 0.3  # 2 * AUC - 1 of the domain classifier on text embeddings
+    property_drift: Score = 0.3  # KS per text property (length, words, special characters)
+    max_null_ratio: Score = 0.5  # per column
+    max_duplicate_ratio: Score = 0.2  # identical rows
+    max_conflicting_label_ratio: Score = 0.05  # identical inputs with different labels
 
 
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class CheckSettings:
-    min_rows: int = 30
-    sample_rows: int = 10_000
-    embedding_sample_rows: int = 1_000
-    integrity_sample_rows: int = 100_000
-    max_categories: int = 50
-    seed: int = 42
+    min_rows: Rows = 30
+    sample_rows: Rows = 10_000
+    embedding_sample_rows: Rows = 1_000
+    integrity_sample_rows: Rows = 100_000
+    max_categories: Rows = 50
+    seed: Rows = 42
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
@@ -105,31 +122,7 @@ class DriftConfig:
         return None
 
 
-def _merge_dataclass(cls, base, raw: Any, file, where: str):
-    """`base` with the numbers in `raw` replacing its fields (a nested `thresholds` too)."""
-    if raw is None:
-        return base
-    if not isinstance(raw, dict):
-        raise ConfigError(file, where, f"expected a mapping, got {type(raw).__name__}")
-    known = {f.name for f in dataclasses.fields(cls)}
-    changes: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise ConfigError(file, f"{where}.{key}", f"unknown key (known: {sorted(known)})")
-        if key == "thresholds":
-            changes[key] = _merge_dataclass(
-                Thresholds, base.thresholds, value, file, f"{where}.{key}"
-            )
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(file, f"{where}.{key}", f"expected a number, got {value!r}")
-        if value < 0:
-            raise ConfigError(file, f"{where}.{key}", f"must not be negative, got {value}")
-        changes[key] = type(getattr(base, key))(value)
-    return replace(base, **changes)
-
-
-def _reference(raw: Any, file, where: str) -> Reference:
+def _reference(raw: Any) -> Reference:
     if raw is None or raw == "none":
         return Reference("none")
     if raw == "previous":
@@ -138,102 +131,71 @@ def _reference(raw: Any, file, where: str) -> Reference:
         ((kind, value),) = raw.items()
         if kind in ("table", "task") and isinstance(value, str) and value.strip():
             return Reference(kind, value.strip())
-    raise ConfigError(
-        file, where, f"expected 'previous', {{table: PATH}} or {{task: NAME}}, got {raw!r}"
-    )
+    raise ValueError(f"expected 'previous', {{table: PATH}} or {{task: NAME}}, got {raw!r}")
 
 
-def _names(raw: Any, file, where: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
-        raise ConfigError(file, where, f"expected a list of column names, got {raw!r}")
-    return tuple(raw)
+class _Rule(ConfigModel):
+    incoming: NonEmpty
+    tables: Names = ()
+    reference: Annotated[Reference, BeforeValidator(_reference)] = Reference("previous")
+    label: NonEmpty | None = None
+    text: Names = ()
+    ignore: Names = ()
+    # Only the keys given replace the defaults' values (see `_overlay`).
+    thresholds: Thresholds | None = None
+    settings: CheckSettings | None = None
+
+
+class _DriftFile(ConfigModel):
+    defaults: CheckSettings = CheckSettings()
+    tables: list[_Rule] = []
+
+
+def _overlay(base: Any, validated: Any, given: dict) -> Any:
+    """`base` with the fields written in the file (`given`) taken from their validated
+    values; a nested section (thresholds) is overlaid the same way."""
+    changes = {
+        key: _overlay(getattr(base, key), getattr(validated, key), value)
+        if isinstance(value, dict)
+        else getattr(validated, key)
+        for key, value in given.items()
+    }
+    return replace(base, **changes)
 
 
 def parse_config(data: Any, source: str = "<config>") -> DriftConfig:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(source, "(top level)", "expected a mapping with 'tables'")
-    unknown = set(data) - {"defaults", "tables"}
-    if unknown:
-        raise ConfigError(source, sorted(unknown)[0], "unknown key (known: defaults, tables)")
-    defaults = _merge_dataclass(
-        CheckSettings, CheckSettings(), data.get("defaults"), source, "defaults"
-    )
-    raw_rules = data.get("tables") or []
-    if not isinstance(raw_rules, list):
-        raise ConfigError(source, "tables", "expected a list of table rules")
+    parsed = validate({} if data is None else data, _DriftFile, source, ConfigError)
     rules = []
-    allowed = {
-        "incoming",
-        "tables",
-        "reference",
-        "label",
-        "text",
-        "ignore",
-        "thresholds",
-        "settings",
-    }
-    for index, raw in enumerate(raw_rules):
-        where = f"tables[{index}]"
-        if not isinstance(raw, dict):
-            raise ConfigError(source, where, "expected a mapping")
-        for key in raw:
-            if key not in allowed:
-                raise ConfigError(
-                    source, f"{where}.{key}", f"unknown key (known: {sorted(allowed)})"
-                )
-        incoming = raw.get("incoming")
-        if not isinstance(incoming, str) or not incoming.strip():
-            raise ConfigError(source, f"{where}.incoming", "required: a path glob under landing/")
-        label = raw.get("label")
-        if label is not None and (not isinstance(label, str) or not label):
-            raise ConfigError(source, f"{where}.label", f"expected a column name, got {label!r}")
-        settings = _merge_dataclass(
-            CheckSettings, defaults, raw.get("settings"), source, f"{where}.settings"
-        )
-        if "thresholds" in raw:
-            settings = replace(
-                settings,
-                thresholds=_merge_dataclass(
-                    Thresholds,
-                    settings.thresholds,
-                    raw["thresholds"],
-                    source,
-                    f"{where}.thresholds",
-                ),
-            )
+    for rule, raw in zip(parsed.tables, data["tables"] if parsed.tables else [], strict=True):
+        settings = parsed.defaults
+        if rule.settings is not None:
+            settings = _overlay(settings, rule.settings, raw["settings"])
+        if rule.thresholds is not None:
+            thresholds = _overlay(settings.thresholds, rule.thresholds, raw["thresholds"])
+            settings = replace(settings, thresholds=thresholds)
         rules.append(
             TableRule(
-                incoming=incoming.strip(),
-                reference=_reference(
-                    raw.get("reference", "previous"), source, f"{where}.reference"
-                ),
-                tables=_names(raw.get("tables"), source, f"{where}.tables"),
-                label=label,
-                text=_names(raw.get("text"), source, f"{where}.text"),
-                ignore=_names(raw.get("ignore"), source, f"{where}.ignore"),
+                incoming=rule.incoming,
+                reference=rule.reference,
+                tables=rule.tables,
+                label=rule.label,
+                text=rule.text,
+                ignore=rule.ignore,
                 settings=settings,
             )
         )
-    return DriftConfig(source=source, rules=tuple(rules), defaults=defaults)
+    return DriftConfig(source=source, rules=tuple(rules), defaults=parsed.defaults)
 
 
 def load_config(path: str | Path | None = None) -> DriftConfig:
     """Read a drift config file (default: the repo's `config/drift.yaml`)."""
-    import yaml
-
     path = Path(path) if path else DEFAULT_CONFIG
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, "(file)", "not found") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, "(yaml)", str(exc).replace("\n", " ")) from None
-    return parse_config(data, str(path))
+    return parse_config(read_yaml(path, ConfigError), str(path))
+
+
+def rules_in_force(path: str | Path | None = None) -> DriftConfig:
+    """The drift rules the platform applies: those of the file, or none while the file does not
+    validate (its error is logged and shown by the platform_configuration check)."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    empty = DriftConfig(source=str(path), rules=(), defaults=CheckSettings())
+    return or_default(lambda: load_config(path), empty)

@@ -166,7 +166,10 @@ class VectorIndex:
         folder: str | None = None,
         file_type: str | None = None,
         paths: Sequence[str] | None = None,
+        record_ids: Sequence[str] | None = None,
     ) -> list[IndexHit]:
+        """The `k` nearest points; every filter is pushed down to Qdrant (AND), `record_ids`
+        as a has-id condition (filters the payload does not hold, such as annotations)."""
         from qdrant_client import models
 
         conditions: list = []
@@ -186,6 +189,8 @@ class VectorIndex:
             conditions.append(
                 models.FieldCondition(key="path", match=models.MatchAny(any=list(paths)))
             )
+        if record_ids is not None:
+            conditions.append(models.HasIdCondition(has_id=[point_id(r) for r in record_ids]))
         response = self.client.query_points(
             self.collection,
             query=np.asarray(vector, dtype=np.float32).tolist(),

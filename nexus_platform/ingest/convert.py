@@ -6,7 +6,11 @@ with its error class, so one bad file never fails the batch it arrived with.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,9 +19,16 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from nexus_platform.ingest.landing import resolve_inside, sha256_file
+from nexus_platform.ingest.keys import key_for
+from nexus_platform.ingest.landing import landing_entry, readable_path, sha256_file
 from nexus_platform.ingest.ledger import LedgerEntry, TableRef
-from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError, RestartRead
+from nexus_platform.ingest.model import (
+    ErrorClass,
+    ExtractedTable,
+    IngestError,
+    RestartRead,
+    TransientError,
+)
 from nexus_platform.ingest.naming import normalise_column_names
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.ingest.registry import file_type, reader_for
@@ -133,8 +144,13 @@ def convert_file(
     previous: LedgerEntry | None = None,
     sha256: str | None = None,
 ) -> LedgerEntry:
-    """Convert one landing file. `sha256`, when the caller has just hashed the file, saves
-    reading it twice; otherwise the hash is computed alongside the conversion."""
+    """Convert one landing file (`relpath` is its partition key). `sha256`, when the caller
+    has just hashed the file, saves reading it twice; otherwise the hash is computed
+    alongside the conversion.
+
+    Failures caused by the file become a `quarantined` entry with their class; failures
+    with a passing cause outside the file (disk full, permissions, the file changing while
+    read) raise TransientError, so the file stays pending and is tried again later."""
     config = config or ConvertConfig()
     landing = Path(paths.landing.path)
     entry = LedgerEntry(
@@ -143,8 +159,11 @@ def convert_file(
     started = time.perf_counter()
     digest: _Digest | None = None
     try:
-        source = resolve_inside(landing, relpath)
-        entry.size = source.stat().st_size
+        item = landing_entry(landing, relpath)
+        entry.sha256 = item.identity or ""
+        source = readable_path(landing, item)
+        before = source.stat()
+        entry.size = before.st_size
         digest = _Digest(source, sha256)
         spec = reader_for(relpath)
         entry.reader, entry.reader_version = spec.name, spec.version
@@ -155,16 +174,21 @@ def convert_file(
             )
         if entry.size == 0:
             raise IngestError(ErrorClass.EMPTY, "file is empty (0 bytes)")
-        _convert_tables(paths, relpath, source, spec, config, entry, digest)
+        with _text_path(source) as readable:
+            _convert_tables(paths, relpath, readable, spec, config, entry, digest)
         entry.sha256 = digest.value()
+        _unchanged_since(source, before)
         entry.status = "converted"
         entry.error = None
+    except TransientError:
+        raise
     except IngestError as exc:
-        entry.status, entry.tables = "quarantined", []
-        entry.error = {"class": exc.error_class.value, "message": exc.message}
-    except Exception as exc:  # a parser's own failure on malformed input
-        entry.status, entry.tables = "quarantined", []
-        entry.error = {"class": ErrorClass.CORRUPT.value, "message": f"{type(exc).__name__}: {exc}"}
+        _quarantine(entry, exc.error_class, exc.message)
+    except Exception as exc:
+        transient = transient_cause(exc)
+        if transient is not None:
+            raise TransientError(transient, f"{type(exc).__name__}: {exc}") from exc
+        _quarantine(entry, _failure_class(exc), f"{type(exc).__name__}: {exc}")
     if digest is not None and not entry.sha256:
         entry.sha256 = digest.value()
     if previous is not None:
@@ -173,12 +197,88 @@ def convert_file(
     return entry
 
 
+@contextlib.contextmanager
+def _text_path(source: Path) -> Iterator[Path]:
+    """A path to `source` that is valid text: parsers (pyarrow among them) cannot open a name
+    that is not UTF-8, so such a file is read through a link with an escaped name."""
+    try:
+        str(source).encode("utf-8")
+    except UnicodeEncodeError:
+        with tempfile.TemporaryDirectory(prefix="nexus-read-") as folder:
+            alias = Path(folder) / key_for(source.name)
+            os.symlink(os.fsencode(source), os.fsencode(alias))
+            yield alias
+        return
+    yield source
+
+
+def _quarantine(entry: LedgerEntry, error_class: ErrorClass, message: str) -> None:
+    entry.status, entry.tables = "quarantined", []
+    entry.error = {"class": error_class.value, "message": message}
+
+
+# Causes outside the file: the same bytes may well convert once they are gone.
+_TRANSIENT_ERRNOS = {
+    errno.ENOSPC: "disk_full",
+    errno.EDQUOT: "disk_full",
+    errno.EACCES: "permission",
+    errno.EPERM: "permission",
+    errno.EROFS: "read_only",
+    errno.EMFILE: "too_many_open_files",
+    errno.ENFILE: "too_many_open_files",
+    errno.ENOMEM: "out_of_memory",
+    errno.EIO: "io_error",
+    errno.EAGAIN: "busy",
+    errno.EBUSY: "busy",
+    errno.ESTALE: "io_error",
+}
+
+
+def transient_cause(exc: BaseException) -> str | None:
+    """The passing cause behind an exception, or None when the file itself is at fault.
+    Some libraries (pyarrow) drop the errno and keep only its text: both are looked at."""
+    for current in _chain(exc):
+        if isinstance(current, OSError):
+            if current.errno in _TRANSIENT_ERRNOS:
+                return _TRANSIENT_ERRNOS[current.errno]
+            text = str(current)
+            for number, cause in _TRANSIENT_ERRNOS.items():
+                if os.strerror(number) in text:
+                    return cause
+    return None
+
+
+def _failure_class(exc: BaseException) -> ErrorClass:
+    if isinstance(exc, RecursionError):
+        return ErrorClass.TOO_DEEP
+    if isinstance(exc, MemoryError):
+        return ErrorClass.TOO_LARGE
+    return ErrorClass.CORRUPT  # a parser's own failure on malformed input
+
+
+def _chain(exc: BaseException):
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _unchanged_since(source: Path, before: os.stat_result) -> None:
+    """A file written to while it was read gives a table of neither version: try later."""
+    after = source.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise TransientError("changed", "the file changed while it was being read")
+
+
 class _Digest:
     """sha256 of a file, computed in a thread while the file converts (hashlib releases the
     GIL on large buffers), unless the caller already knows it."""
 
     def __init__(self, source: Path, known: str | None):
         self._value = known
+        self._error: OSError | None = None
         self._thread = None
         if known is None:
             self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
@@ -188,16 +288,27 @@ class _Digest:
         try:
             self._value = sha256_file(source)
         except OSError as exc:
-            self._value = f"unreadable:{type(exc).__name__}"
+            self._error = exc
 
     def value(self) -> str:
         if self._thread is not None:
             self._thread.join()
+        if self._error is not None:
+            raise TransientError(
+                transient_cause(self._error) or "io_error",
+                f"the file could not be hashed: {self._error}",
+            )
         return self._value or ""
 
 
 def _convert_tables(paths, relpath, source, spec, config, entry: LedgerEntry, digest) -> None:
     extracted = spec.load()(source, config.read_options)
+    if spec.container:  # an archive or e-mail: its members convert as files of their own
+        from nexus_platform.ingest.members import convert_members
+
+        extracted = convert_members(paths, relpath, extracted, config, entry)
+        if not extracted:
+            return
     if not extracted:
         raise IngestError(ErrorClass.EMPTY, "no table or text found in the file")
     names = normalise_column_names([t.name for t in extracted])
@@ -216,6 +327,7 @@ def _convert_tables(paths, relpath, source, spec, config, entry: LedgerEntry, di
         entry.bytes_out += _size(target)
         entry.notes.extend(table.notes)
         entry.encoding = entry.encoding or getattr(table, "encoding", None)
+        entry.ocr = entry.ocr or getattr(table, "ocr", None)
     if all(t.rows == 0 for t in entry.tables):
         for t in entry.tables:
             remove(table_path(paths, relpath, t.name))

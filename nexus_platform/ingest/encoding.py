@@ -8,7 +8,10 @@ statistical guess made (cp1252 / latin-1 exports from spreadsheet tools, in prac
 from __future__ import annotations
 
 import codecs
+import io
 import re
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from nexus_platform.ingest.model import ErrorClass, IngestError
 
@@ -32,11 +35,37 @@ def bom_encoding(head: bytes) -> tuple[str, int] | None:
     return None
 
 
-def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding used) for a text file's bytes; the order tried is in _decode."""
+@dataclass(frozen=True)
+class Decoded:
+    """A text file's decoded text, the codec used, and how many invalid byte sequences were
+    replaced with U+FFFD (only ever in UTF-8 that holds a few bad bytes)."""
+
+    text: str
+    encoding: str
+    replaced: int = 0
+
+    @property
+    def notes(self) -> list[str]:
+        notes = [f"encoding: {self.encoding}"]
+        if self.replaced:
+            notes.append(replaced_note(self.replaced))
+        return notes
+
+
+def replaced_note(count: int) -> str:
+    return f"{count} invalid UTF-8 byte sequences replaced with U+FFFD"
+
+
+def decode_text(data: bytes, declared: str | None = None) -> Decoded:
+    """The text of a text file's bytes; the order tried is in _decode."""
     text, encoding = _decode(data, declared)
+    replaced = 0
+    if encoding == LENIENT_UTF8:
+        text, replaced = decode_lenient(data)
+        encoding = "utf-8"
+        _checked(text, "utf-8")
     # One spelling per codec in the notes/ledger ("windows-1252" and "cp1252" alike).
-    return text, codecs.lookup(encoding).name
+    return Decoded(text, codecs.lookup(encoding).name, replaced)
 
 
 def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
@@ -58,6 +87,10 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
         return _checked(data.decode("utf-8"), "utf-8"), "utf-8"
     except (UnicodeDecodeError, IngestError):
         pass  # IngestError: valid UTF-8 full of NULs, e.g. UTF-16 written without a BOM
+    if _mostly_utf8(data):
+        # UTF-8 with a few damaged bytes: decoding it all as cp1252 would garble every
+        # non-ASCII character to fix a handful. decode_text replaces the bad bytes.
+        return "", LENIENT_UTF8
     if declared:
         try:
             return _checked(data.decode(declared), declared), declared
@@ -80,6 +113,61 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
             f"best guess {best.encoding} leaves the text garbled (chaos {best.chaos:.2f})",
         )
     return _checked(str(best), best.encoding), best.encoding
+
+
+# Marks "UTF-8 with invalid sequences replaced" between _decode and its callers.
+LENIENT_UTF8 = "utf-8+replace"
+_REPLACEMENT = "\ufffd"
+
+
+def decode_lenient(data: bytes) -> tuple[str, int]:
+    """UTF-8 with invalid sequences replaced; the count excludes U+FFFD already present."""
+    text = data.decode("utf-8", errors="replace")
+    return text, text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when valid multi-byte UTF-8 characters outnumber the invalid sequences at least
+    two to one. Western single-byte text (cp1252 "Gr\xf6\xdfe") has almost no valid UTF-8
+    sequence, so it stays with the single-byte codecs."""
+    text, bad = decode_lenient(data[: 1 << 22])
+    if bad == 0:
+        return False
+    multibyte = sum(1 for ch in text if ch > "\x7f") - text.count(_REPLACEMENT)
+    return multibyte >= 2 * bad
+
+
+class Utf8Replacing(io.RawIOBase):
+    """A binary stream giving the UTF-8 of `raw` with invalid sequences replaced, counting
+    them: what a streaming reader (pyarrow's CSV) reads when a file is UTF-8 with a few
+    damaged bytes."""
+
+    def __init__(self, raw: BinaryIO, chunk: int = 1 << 20):
+        self._raw = raw
+        self._chunk = chunk
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = b""
+        self._eof = False
+        self.replaced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and not self._eof:
+            data = self._raw.read(self._chunk)
+            self._eof = not data
+            text = self._decoder.decode(data, final=self._eof)
+            self.replaced += text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
+            self._pending = text.encode("utf-8")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 _NON_ASCII_RUN = re.compile(rb"[\x80-\xff]{3,}")
@@ -108,17 +196,20 @@ _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œ]|Â[\u00a0-\u
 
 
 def detect_encoding(sample: bytes, complete: bool) -> str:
-    """The codec of a file from its first bytes (`complete`: the sample is the whole file)."""
+    """The codec of a file from its first bytes (`complete`: the sample is the whole file);
+    "utf-8" also for UTF-8 with a few invalid bytes, which `decode` then replaces."""
     if not complete:
         # Do not let a line or a multi-byte character cut at the sample's end decide.
         sample = sample[: sample.rfind(b"\n") + 1] or sample
         found = bom_encoding(sample)
         if found and "16" in found[0]:
             sample = sample[: len(sample) - (len(sample) - found[1]) % 2]
-    return decode_text(sample)[1]
+    return decode_text(sample).encoding
 
 
 def decode(data: bytes, encoding: str) -> str:
+    if encoding == "utf-8":
+        return decode_lenient(data)[0]
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -19,7 +19,15 @@ class ErrorClass(StrEnum):
     ENCODING = "encoding"
     UNSUPPORTED = "unsupported"
     TOO_LARGE = "too_large"
+    TOO_DEEP = "too_deep"  # nesting (JSON, HTML) beyond what a reader follows
     OUTSIDE_LANDING = "outside_landing"
+    NOT_A_FILE = "not_a_file"  # FIFO, socket, device, broken link: never opened
+    # A step of the platform's own failed on this file (a bug, not the file's fault): the
+    # exception type and message are kept so it can be fixed; the rest of the batch goes on.
+    INTERNAL = "internal"
+    # Kept failing for a passing reason (disk full, permissions, a worker that died while
+    # converting it) past the attempt limit: the last reason is in the message.
+    FAILED_REPEATEDLY = "failed_repeatedly"
 
 
 class IngestError(Exception):
@@ -32,6 +40,20 @@ class IngestError(Exception):
 
     def __str__(self) -> str:
         return f"{self.error_class.value}: {self.message}"
+
+
+class TransientError(Exception):
+    """A file that cannot be converted *now* for a reason outside the file (disk full,
+    permission denied, the file changing while read): it stays pending and is tried again on
+    a later tick, up to an attempt limit, instead of being quarantined."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason  # short and stable: "disk_full", "permission", "changed", ...
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
 
 
 TableKind = Literal["table", "document"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
@@ -25,11 +27,33 @@ def _markdown(parquet, rows: int, width: int) -> str:
     batch = next(parquet.iter_batches(batch_size=rows))
     names = batch.schema.names[:12]
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    for row in batch.to_pylist():
+    columns = [cell_texts(batch.column(name)) for name in names]
+    for row in range(batch.num_rows):
         cells = []
-        for name in names:
-            text = "" if row[name] is None else str(row[name])
+        for column in columns:
+            text = column[row] or ""
             text = text.replace("|", "\\|").replace("\n", " ")
             cells.append(text if len(text) <= width else text[: width - 1] + "…")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def cell_texts(column: pa.Array) -> list[str | None]:
+    """Every value of a column as display text, without building Python objects: Arrow
+    holds dates past year 9999 (a spreadsheet's 10000-01-01) that Python's datetime cannot."""
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        fmt = "%Y-%m-%d" if pa.types.is_date(column.type) else "%Y-%m-%d %H:%M:%S"
+        return pc.strftime(column, format=fmt).to_pylist()
+    try:
+        return column.cast(pa.string()).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return [_scalar_text(value) for value in column]
+
+
+def _scalar_text(value: pa.Scalar) -> str | None:
+    if not value.is_valid:
+        return None
+    try:
+        return str(value.as_py())
+    except (OverflowError, ValueError):
+        return str(value)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from nexus_platform.assets.ingest import PARQUET_TABLES
+from nexus_platform.asset_keys import PARQUET_TABLES
 
 # Converts a range of landing files in one run (see the landing sensor).
 ingest_job = dg.define_asset_job(

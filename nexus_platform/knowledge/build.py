@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nexus_platform.ingest.ledger import Ledger
+from nexus_platform.ingest.members import converted_sources
 from nexus_platform.knowledge import shards
 from nexus_platform.knowledge.assemble import Assembled, assemble
 from nexus_platform.knowledge.chunking import Chunker
@@ -71,7 +71,7 @@ def build_knowledgebase(
     config = config or load_config()
     chunker = chunker or Chunker(config.chunking)
     stats = BuildStats()
-    entries = [e for e in Ledger(paths).entries() if e.status == "converted"]
+    entries = converted_sources(paths)
     old_manifest = shards.load_manifest(paths)
     old_files = old_manifest["files"]
     files: dict[str, dict] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nexus_platform.ingest.ledger import Ledger
+from nexus_platform.ingest.members import converted_sources
 from nexus_platform.knowledge import shards
 from nexus_platform.settings import NexusPaths
 
@@ -59,7 +59,7 @@ def ids_unique(table: pa.Table) -> CheckOutcome:
 
 
 def sources_converted(table: pa.Table, paths: NexusPaths) -> CheckOutcome:
-    converted = {e.path for e in Ledger(paths).entries() if e.status == "converted"}
+    converted = {e.path for e in converted_sources(paths)}
     source_paths = pc.unique(pc.struct_field(table.column("source").combine_chunks(), "path"))
     unknown = sorted(p for p in source_paths.to_pylist() if p not in converted)
     return CheckOutcome(

@@ -16,7 +16,10 @@ from nexus_platform.knowledge.records import RecordBatchBuilder
 from nexus_platform.knowledge.text_columns import resolve_text_columns
 from nexus_platform.settings import is_local
 
-DOCUMENT_FILE_TYPES = {"pdf", "docx", "doc", "md", "markdown", "txt", "text", "html", "htm"}
+DOCUMENT_FILE_TYPES = {
+    "pdf", "docx", "doc", "md", "markdown", "txt", "text", "html", "htm", "pptx", "odt", "rtf",
+    "png", "jpg", "jpeg", "tif", "tiff",
+}  # fmt: skip
 ROW_BATCH = 65_536
 
 
@@ -76,7 +79,7 @@ def _table_records(
         for values in zip(*text_values, strict=True):
             parts = (normalize_text(v) for v in values)
             texts.append(chosen.separator.join(p for p in parts if p))
-        meta_values = [batch.column(c).to_pylist() for c in meta_names]
+        meta_values = [_python_values(batch.column(c)) for c in meta_names]
         pieces_per_row = chunker.split_many(texts)
         for offset, pieces in enumerate(pieces_per_row):
             if not pieces:
@@ -92,6 +95,17 @@ def _table_records(
         row += batch.num_rows
     if len(out) == before and chosen.origin == "detected":
         result.tables_without_text.append(f"{entry.path}::{ref.name}")
+
+
+def _python_values(column: pa.Array) -> list:
+    """Python values of a column; dates past year 9999 (which Arrow holds and Python's
+    datetime cannot) become their ISO text."""
+    try:
+        return column.to_pylist()
+    except (OverflowError, ValueError):
+        from nexus_platform.ingest.preview import cell_texts
+
+        return cell_texts(column)
 
 
 def _document_units(table: pa.Table, where: str) -> list[TextUnit]:
@@ -118,12 +132,20 @@ def _document_units(table: pa.Table, where: str) -> list[TextUnit]:
 def _document_records(ref: TableRef, chunker: Chunker, out: RecordBatchBuilder) -> int:
     table = _open_parquet(ref.path).read()
     chunks = chunker.chunk_units(_document_units(table, f"{ref.path} (table {ref.name!r})"))
+    # Pages whose text was recognised from the page image (scans, photos): marked per record.
+    ocr_pages = (
+        {p for p, o in zip(table["page"].to_pylist(), table["ocr"].to_pylist(), strict=True) if o}
+        if {"page", "ocr"} <= set(table.column_names)
+        else set()
+    )
     for chunk in chunks:
         metadata: dict = {"headings": chunk.headings}
         if chunk.section is not None:
             metadata["section"] = chunk.section
         if chunk.split_word:
             metadata["split_word"] = True
+        if chunk.page in ocr_pages:
+            metadata["ocr"] = True
         out.add(chunk.text, ref.name, metadata, page=chunk.page, chunk=chunk.index)
     return len(chunks)
 

@@ -1,5 +1,6 @@
 """The knowledge base as a graph for Neo4j: (Folder)-[:CONTAINS]->(Folder|Document),
-(Record)-[:PART_OF]->(Document).
+(Record)-[:PART_OF]->(Document); from the annotations, (Record)-[:MENTIONS]->(Entity) and
+(Record)-[:HAS_TOPIC]->(Topic).
 
 Written as CSV files in the format `neo4j-admin database import full` reads (`:ID`, `:LABEL`,
 `:START_ID`, `:END_ID`, `:TYPE` headers, one global id space made unique by prefixes), plus
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 import pyarrow.parquet as pq
 from upath import UPath
 
-from nexus_platform.ingest.ledger import Ledger
+from nexus_platform.ingest.members import converted_sources
 from nexus_platform.knowledge import shards
 from nexus_platform.settings import NexusPaths, is_local
 from nexus_platform.storage import atomic_output, write_text
@@ -37,6 +38,10 @@ RECORD_HEADER = [
     ":LABEL",
 ]
 RELATIONSHIP_HEADER = [":START_ID", ":END_ID", ":TYPE"]
+ENTITY_HEADER = ["id:ID", "name", "type", ":LABEL"]
+TOPIC_HEADER = ["id:ID", "name", ":LABEL"]
+MENTIONS_HEADER = [*RELATIONSHIP_HEADER, "count:int"]
+HAS_TOPIC_HEADER = [*RELATIONSHIP_HEADER, "score:float"]
 FILES = {
     "folders": "nodes_folders.csv",
     "documents": "nodes_documents.csv",
@@ -45,7 +50,15 @@ FILES = {
     "part_of": "rels_part_of.csv",
     # Written by the embeddings' `knowledge_graph_similarity` asset (nearest neighbours).
     "similar_to": "rels_similar_to.csv",
+    # Written by the annotations' `knowledge_graph_annotations` asset.
+    "entities": "nodes_entities.csv",
+    "topics": "nodes_topics.csv",
+    "mentions": "rels_mentions.csv",
+    "has_topic": "rels_has_topic.csv",
 }
+# Files other assets add to the export, imported when present.
+OPTIONAL_NODES = ["entities", "topics"]
+OPTIONAL_RELATIONSHIPS = ["similar_to", "mentions", "has_topic"]
 
 
 def folder_node_id(folder_path: str) -> str:
@@ -58,6 +71,14 @@ def document_node_id(path: str) -> str:
 
 def record_node_id(record_id: str) -> str:
     return f"record:{record_id}"
+
+
+def entity_node_id(entity_type: str, name: str) -> str:
+    return f"entity:{entity_type}:{name}"
+
+
+def topic_node_id(label: str) -> str:
+    return f"topic:{label}"
 
 
 @dataclass
@@ -74,18 +95,16 @@ class GraphExport:
 
 
 def import_command(directory: UPath) -> str:
+    def present(kinds: list[str]) -> list[str]:
+        return [k for k in kinds if (directory / FILES[k]).exists()]
+
+    nodes = ["folders", "documents", "records", *present(OPTIONAL_NODES)]
+    relationships = ["contains", "part_of", *present(OPTIONAL_RELATIONSHIPS)]
     # Chunk texts keep their paragraph breaks, hence --multiline-fields.
     return (
         "neo4j-admin database import full --overwrite-destination --multiline-fields=true "
-        f"--nodes={directory / FILES['folders']} --nodes={directory / FILES['documents']} "
-        f"--nodes={directory / FILES['records']} "
-        f"--relationships={directory / FILES['contains']} "
-        f"--relationships={directory / FILES['part_of']} "
-        + (
-            f"--relationships={directory / FILES['similar_to']} "
-            if (directory / FILES["similar_to"]).exists()
-            else ""
-        )
+        + "".join(f"--nodes={directory / FILES[k]} " for k in nodes)
+        + "".join(f"--relationships={directory / FILES[k]} " for k in relationships)
         + "neo4j"
     )
 
@@ -119,7 +138,7 @@ def export_graph(paths: NexusPaths, directory: UPath | None = None) -> GraphExpo
     """Write the graph CSVs and the LOAD CSV script; returns where they are and the counts."""
     directory = directory or paths.knowledgebase / "graph"
     export = GraphExport(directory)
-    entries = [e for e in Ledger(paths).entries() if e.status == "converted"]
+    entries = converted_sources(paths)
     folders: dict[str, None] = {"": None}
     for entry in entries:
         folders.update(dict.fromkeys(_folder_chain(entry.folders)))
@@ -178,11 +197,53 @@ def _write_rows(paths: NexusPaths, entries: list, folders: dict, out: dict) -> N
             )
 
 
-def _iter_records(paths: NexusPaths) -> Iterator[dict]:
+def export_annotations(paths: NexusPaths, directory: UPath | None = None) -> dict[str, int]:
+    """Entity and Topic nodes with the MENTIONS / HAS_TOPIC relationships of the records
+    (from the annotations table); returns the row count of each file."""
+    from nexus_platform.annotation.table import read_annotations
+
+    directory = directory or paths.knowledgebase / "graph"
+    records = {r["id"] for r in _iter_records(paths, ["id"])}
+    table = read_annotations(paths, ["record_id", "kind", "labels", "entities"])
+    entities: dict[str, list[str]] = {}
+    topics: set[str] = set()
+    mentions: dict[tuple[str, str], int] = {}
+    has_topic: list[list] = []
+    for row in table.to_pylist():
+        if row["record_id"] not in records:
+            continue  # the knowledge base moved on since: no edge to a node that is gone
+        start = record_node_id(row["record_id"])
+        for span in row["entities"] or []:
+            name = " ".join(span["text"].split())
+            node = entity_node_id(span["type"], name)
+            entities.setdefault(node, [name, span["type"], "Entity"])
+            mentions[(start, node)] = mentions.get((start, node), 0) + 1
+        if row["kind"] == "topics":
+            for topic in row["labels"] or []:
+                topics.add(topic["label"])
+                has_topic.append(
+                    [start, topic_node_id(topic["label"]), "HAS_TOPIC", f"{topic['score']:.4f}"]
+                )
+    rows: dict[str, tuple[list[str], list[list]]] = {
+        "entities": (ENTITY_HEADER, [[node, *v] for node, v in sorted(entities.items())]),
+        "topics": (TOPIC_HEADER, [[topic_node_id(t), t, "Topic"] for t in sorted(topics)]),
+        "mentions": (MENTIONS_HEADER, [[a, b, "MENTIONS", n] for (a, b), n in mentions.items()]),
+        "has_topic": (HAS_TOPIC_HEADER, has_topic),
+    }
+    counts = {}
+    for kind, (header, values) in rows.items():
+        with _csv_file(directory / FILES[kind], header) as out:
+            for value in values:
+                out.write(value)
+        counts[kind] = len(values)
+    return counts
+
+
+def _iter_records(paths: NexusPaths, columns: list[str] | None = None) -> Iterator[dict]:
     target = shards.parquet_path(paths)
     if not target.exists():
         return
-    columns = ["id", "text", "content_sha256", "source", "duplicate_of"]
+    columns = columns or ["id", "text", "content_sha256", "source", "duplicate_of"]
     source = pq.ParquetFile(target.path if is_local(target) else target.open("rb"))
     for batch in source.iter_batches(batch_size=65_536, columns=columns):
         yield from batch.to_pylist()
@@ -212,12 +273,19 @@ MERGE_STATEMENTS = {
     "MERGE (r)-[:PART_OF]->(d)",
     "similar_to": "MATCH (a:Record {id: row.`:START_ID`}) MATCH (b:Record {id: row.`:END_ID`}) "
     "MERGE (a)-[r:SIMILAR_TO]->(b) SET r.score = toFloat(row.`score:float`)",
+    "entities": "MERGE (n:Entity {id: row.`id:ID`}) SET n.name = row.name, n.type = row.type",
+    "topics": "MERGE (n:Topic {id: row.`id:ID`}) SET n.name = row.name",
+    "mentions": "MATCH (r:Record {id: row.`:START_ID`}) MATCH (e:Entity {id: row.`:END_ID`}) "
+    "MERGE (r)-[m:MENTIONS]->(e) SET m.count = toInteger(row.`count:int`)",
+    "has_topic": "MATCH (r:Record {id: row.`:START_ID`}) MATCH (t:Topic {id: row.`:END_ID`}) "
+    "MERGE (r)-[h:HAS_TOPIC]->(t) SET h.score = toFloat(row.`score:float`)",
 }
 CONSTRAINTS = [
     f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
-    for label in ("Folder", "Document", "Record")
+    for label in ("Folder", "Document", "Record", "Entity", "Topic")
 ]
 LOAD_ORDER = ["folders", "documents", "records", "contains", "part_of", "similar_to"]
+LOAD_ORDER += [*OPTIONAL_NODES, "mentions", "has_topic"]
 
 
 def load_csv_script() -> str:

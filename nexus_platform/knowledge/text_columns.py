@@ -90,8 +90,9 @@ def resolve_text_columns(
     if missing:
         index = config.rules.index(rule)
         raise KnowledgeConfigError(
-            f"{config.source}: tables[{index}] (path {rule.path!r}, table {rule.table!r}) "
-            f"names text column(s) {missing} that table {table_name!r} of {source_path} lacks; "
-            f"its columns are {schema.names}"
+            config.source,
+            f"tables[{index}].text_columns",
+            f"(path {rule.path!r}, table {rule.table!r}) names text column(s) {missing} that "
+            f"table {table_name!r} of {source_path} lacks; its columns are {schema.names}",
         )
     return TextColumns(rule.text_columns, rule.separator, "rule")

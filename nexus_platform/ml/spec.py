@@ -7,13 +7,26 @@ the spec file and the field so that a wrong column name is fixed in seconds, not
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, with_config
 from upath import UPath
+
+from nexus_platform.config_files import (
+    FORBID_EXTRA,
+    AssetName,
+    ConfigFileError,
+    ConfigModel,
+    Integer,
+    Names,
+    NonEmpty,
+    Number,
+    read_yaml,
+    validate,
+)
+from nexus_platform.ml.robustness import TEXT_PERTURBATIONS
 
 TaskKind = Literal["text_classification", "token_classification", "language_model"]
 KINDS: tuple[str, ...] = ("text_classification", "token_classification", "language_model")
@@ -26,28 +39,26 @@ PRIMARY_METRIC = {
 }
 
 REPO_TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class SpecError(ValueError):
+class SpecError(ConfigFileError):
     """A task spec that cannot work, naming the spec file and the offending field."""
 
-    def __init__(self, spec_file: str, field_name: str, message: str):
-        self.spec_file = spec_file
-        self.field = field_name
-        self.message = message
-        super().__init__(f"{spec_file}: field '{field_name}': {message}")
+    @property
+    def spec_file(self) -> str:
+        return self.file
 
 
 class SourceNotLanded(SpecError):
     """The spec is fine but its source table has not landed (yet): nothing to train on."""
 
 
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class SplitSpec:
-    test_size: float = 0.2
+    test_size: Annotated[Number, Field(gt=0, lt=1)] = 0.2
     stratify: bool = True
-    seed: int = 42
+    seed: Integer = 42
 
 
 @dataclass(frozen=True)
@@ -95,128 +106,99 @@ class TaskSpec:
         return float(self.thresholds["max_robustness_drop"])
 
 
-DEFAULT_THRESHOLDS = {
-    "text_classification": {"min_macro_f1": 0.6, "max_robustness_drop": 0.15},
-    "token_classification": {"min_entity_f1": 0.5, "max_robustness_drop": 0.2},
-    # Perplexity depends on the corpus; the bound only catches a broken model.
-    "language_model": {"max_perplexity": 5000.0, "max_robustness_drop": 0.9},
+# The file format. `model` stays a free mapping here: each kind's model settings are typed and
+# checked by its model config (`pipeline.model_config`) when the dataset stage starts.
+
+
+class Robustness(ConfigModel):
+    perturbations: list[str] | None = None  # None: every perturbation that fits the kind
+    rate: Annotated[Number, Field(gt=0, le=1)] = 0.15  # share of words perturbed
+    lexicon: Annotated[Literal["esg", "none"], BeforeValidator(lambda v: v or "none")] = "esg"
+    max_examples: Annotated[Integer, Field(gt=0)] = 300  # held-out rows perturbed
+
+    @field_validator("perturbations")
+    @classmethod
+    def _known(cls, names: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(names or ()) - set(TEXT_PERTURBATIONS))
+        if unknown:
+            raise ValueError(f"unknown {unknown}; known: {', '.join(TEXT_PERTURBATIONS)}")
+        return names
+
+
+class _Spec(ConfigModel):
+    name: AssetName
+    kind: str
+    source: NonEmpty
+    description: str = ""
+    metadata_columns: Names | None = None
+    split: SplitSpec = SplitSpec()
+    model: dict[str, Any] = {}
+    robustness: Robustness = Robustness()
+
+
+# Thresholds per kind: the primary metric's bound and the largest metric drop allowed under
+# perturbations. Perplexity depends on the corpus; its default bound only catches a broken model.
+class _TextThresholds(ConfigModel):
+    min_macro_f1: Number = 0.6
+    max_robustness_drop: Number = 0.15
+
+
+class _TokenThresholds(ConfigModel):
+    min_entity_f1: Number = 0.5
+    max_robustness_drop: Number = 0.2
+
+
+class _LanguageModelThresholds(ConfigModel):
+    max_perplexity: Number = 5000.0
+    max_robustness_drop: Number = 0.9
+
+
+class _TextClassificationSpec(_Spec):
+    text_columns: Names = ("text",)
+    label_column: NonEmpty
+    multi_label: bool = False
+    label_separator: Annotated[str, Field(min_length=1)] = "|"
+    thresholds: _TextThresholds = _TextThresholds()
+
+
+class _TokenClassificationSpec(_Spec):
+    tokens_column: NonEmpty
+    tags_column: NonEmpty
+    thresholds: _TokenThresholds = _TokenThresholds()
+
+
+class _LanguageModelSpec(_Spec):
+    text_columns: Names = ("text",)
+    thresholds: _LanguageModelThresholds = _LanguageModelThresholds()
+
+
+_SPEC_FORMATS: dict[str, type[_Spec]] = {
+    "text_classification": _TextClassificationSpec,
+    "token_classification": _TokenClassificationSpec,
+    "language_model": _LanguageModelSpec,
 }
 
 
-def _str_list(spec_file: str, name: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise SpecError(spec_file, name, f"must be a list of column names, got {value!r}")
-    return tuple(value)
+class _Kind(BaseModel):
+    """Read first: which fields a spec may have depends on its kind."""
 
-
-def _required_str(spec_file: str, raw: dict, name: str) -> str:
-    value = raw.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise SpecError(spec_file, name, "is required and must be a non-empty string")
-    return value.strip()
-
-
-def _split(spec_file: str, raw: Any) -> SplitSpec:
-    if raw is None:
-        return SplitSpec()
-    if not isinstance(raw, dict):
-        raise SpecError(spec_file, "split", "must be a mapping like {test_size: 0.2, seed: 42}")
-    unknown = set(raw) - {"test_size", "stratify", "seed"}
-    if unknown:
-        raise SpecError(spec_file, "split", f"unknown keys {sorted(unknown)}")
-    split = SplitSpec(
-        test_size=float(raw.get("test_size", 0.2)),
-        stratify=bool(raw.get("stratify", True)),
-        seed=int(raw.get("seed", 42)),
-    )
-    if not 0.0 < split.test_size < 1.0:
-        raise SpecError(spec_file, "split.test_size", f"must be in (0, 1), got {split.test_size}")
-    return split
+    model_config = ConfigDict(extra="ignore")
+    kind: TaskKind
 
 
 def parse_spec(raw: Any, spec_file: str) -> TaskSpec:
     """Validate the structure of one spec (columns are checked against the table later)."""
-    if not isinstance(raw, dict):
-        raise SpecError(spec_file, "<root>", "a task spec must be a YAML mapping")
-    name = _required_str(spec_file, raw, "name")
-    if not _NAME.match(name):
-        raise SpecError(spec_file, "name", f"{name!r} must be snake_case (it becomes asset keys)")
-    kind = _required_str(spec_file, raw, "kind")
-    if kind not in KINDS:
-        raise SpecError(spec_file, "kind", f"unknown kind {kind!r}; expected one of {KINDS}")
-    source = _required_str(spec_file, raw, "source")
-    metadata = raw.get("metadata_columns")
-    model = raw.get("model") or {}
-    if not isinstance(model, dict):
-        raise SpecError(spec_file, "model", "must be a mapping of model settings")
-    thresholds = dict(DEFAULT_THRESHOLDS[kind])
-    given = raw.get("thresholds") or {}
-    if not isinstance(given, dict):
-        raise SpecError(spec_file, "thresholds", "must be a mapping")
-    for key, value in given.items():
-        if not isinstance(value, int | float):
-            raise SpecError(spec_file, f"thresholds.{key}", f"must be a number, got {value!r}")
-        thresholds[key] = float(value)
-    robustness = raw.get("robustness") or {}
-    if not isinstance(robustness, dict):
-        raise SpecError(spec_file, "robustness", "must be a mapping {perturbations, rate, lexicon}")
-    unknown = set(robustness) - {"perturbations", "rate", "lexicon", "max_examples"}
-    if unknown:
-        raise SpecError(spec_file, "robustness", f"unknown keys {sorted(unknown)}")
-    from nexus_platform.ml.robustness import TEXT_PERTURBATIONS
-
-    unknown = set(robustness.get("perturbations") or []) - set(TEXT_PERTURBATIONS)
-    if unknown:
-        raise SpecError(
-            spec_file,
-            "robustness.perturbations",
-            f"unknown {sorted(unknown)}; known: {TEXT_PERTURBATIONS}",
-        )
-    if robustness.get("lexicon", "esg") not in ("esg", None, "none"):
-        raise SpecError(spec_file, "robustness.lexicon", "must be 'esg' or 'none'")
-
-    # Fields shared by every kind; Any because the values differ in type per field.
-    common: dict[str, Any] = dict(
-        name=name,
-        kind=kind,
-        source=source,
-        spec_file=spec_file,
-        metadata_columns=None
-        if metadata is None
-        else _str_list(spec_file, "metadata_columns", metadata),
-        split=_split(spec_file, raw.get("split")),
-        model=dict(model),
-        thresholds=thresholds,
-        robustness=dict(robustness),
-        description=str(raw.get("description") or ""),
-    )
-    if kind == "text_classification":
-        return TaskSpec(
-            **common,
-            text_columns=_str_list(spec_file, "text_columns", raw.get("text_columns", ["text"])),
-            label_column=_required_str(spec_file, raw, "label_column"),
-            multi_label=bool(raw.get("multi_label", False)),
-            label_separator=str(raw.get("label_separator", "|")),
-        )
-    if kind == "token_classification":
-        return TaskSpec(
-            **common,
-            tokens_column=_required_str(spec_file, raw, "tokens_column"),
-            tags_column=_required_str(spec_file, raw, "tags_column"),
-        )
-    text_columns = raw.get("text_columns", ["text"])
-    return TaskSpec(**common, text_columns=_str_list(spec_file, "text_columns", text_columns))
+    kind = validate(raw, _Kind, spec_file, SpecError).kind
+    parsed = validate(raw, _SPEC_FORMATS[kind], spec_file, SpecError)
+    values = dict(parsed)
+    values["thresholds"] = parsed.thresholds.model_dump()  # type: ignore[attr-defined]
+    values["robustness"] = parsed.robustness.model_dump(exclude_none=True)
+    return TaskSpec(spec_file=spec_file, **values)
 
 
 def load_spec(path: Path | UPath | str) -> TaskSpec:
     path = UPath(path) if not isinstance(path, Path | UPath) else path
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SpecError(str(path), "<yaml>", f"not valid YAML: {exc}") from exc
-    return parse_spec(raw, str(path))
+    return parse_spec(read_yaml(path, SpecError), str(path))
 
 
 def spec_files(folder: Path | UPath) -> list[Path | UPath]:
@@ -232,21 +214,40 @@ def spec_files(folder: Path | UPath) -> list[Path | UPath]:
     )
 
 
-def discover_specs(folders: list[Path | UPath]) -> list[TaskSpec]:
-    """Load every spec from the folders in order; a later folder's spec replaces an earlier one
-    of the same name (the user's `NEXUS_HOME/tasks` overrides the shipped samples)."""
+@dataclass(frozen=True)
+class SpecDiscovery:
+    specs: tuple[TaskSpec, ...]  # the valid ones, by name
+    errors: tuple[SpecError, ...]  # one per spec file left out
+    files: tuple[str, ...]  # every spec file read
+
+
+def discover_specs(folders: list[Path | UPath]) -> SpecDiscovery:
+    """Every spec of the folders, in order; a later folder's spec replaces an earlier one of
+    the same name (the user's `NEXUS_HOME/tasks` overrides the shipped samples). A spec that
+    does not validate is left out with its error: one bad file never hides the others."""
     found: dict[str, TaskSpec] = {}
+    errors: list[SpecError] = []
+    files: list[str] = []
     for folder in folders:
         seen_here: dict[str, str] = {}
         for path in spec_files(folder):
-            spec = load_spec(path)
-            if spec.name in seen_here:
-                raise SpecError(
-                    str(path), "name", f"{spec.name!r} is also defined in {seen_here[spec.name]}"
-                )
+            files.append(str(path))
+            try:
+                spec = load_spec(path)
+                if spec.name in seen_here:
+                    raise spec.error(
+                        "name", f"{spec.name!r} is also defined in {seen_here[spec.name]}"
+                    )
+            except SpecError as exc:
+                errors.append(exc)
+                continue
             seen_here[spec.name] = str(path)
             found[spec.name] = spec
-    return sorted(found.values(), key=lambda s: s.name)
+    return SpecDiscovery(
+        specs=tuple(sorted(found.values(), key=lambda s: s.name)),
+        errors=tuple(errors),
+        files=tuple(files),
+    )
 
 
 def task_folders(home_tasks: Path | UPath | None) -> list[Path | UPath]:

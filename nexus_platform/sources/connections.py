@@ -7,36 +7,115 @@ file and the field that is wrong.
 
 from __future__ import annotations
 
-import re
+import typing
 import uuid
+import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, with_config
+
+from nexus_platform.config_files import (
+    FORBID_EXTRA,
+    AssetName,
+    ConfigFileError,
+    NonEmpty,
+    load_yaml_file,
+    or_default,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONNECTIONS_FILE = REPO_ROOT / "airbyte" / "connections.yaml"
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-DESTINATION_FORMATS = ("jsonl", "csv", "parquet")
+DestinationFormat = Literal["jsonl", "csv", "parquet"]
+DESTINATION_FORMATS: tuple[str, ...] = typing.get_args(DestinationFormat)
 
 
-class ConnectionConfigError(ValueError):
+class ConnectionConfigError(ConfigFileError):
     """A declaration that cannot be used; the message names the file and the field."""
 
 
+Description = Annotated[str, StringConstraints(strip_whitespace=True)]  # `>` folds end in "\n"
+
+
+def _uuid(value: str) -> str:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a UUID") from None
+    return value
+
+
+def _unique_names(items: Sequence[Any]) -> Sequence[Any]:
+    names = [item.name for item in items]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate names {duplicates}")
+    return items
+
+
+# Minute, hour, day of month, month, day of week: the cron strings Dagster schedules accept.
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_NAMES = {
+    3: "jan feb mar apr may jun jul aug sep oct nov dec",
+    4: "sun mon tue wed thu fri sat",
+}
+
+
+def _cron_field(text: str, position: int) -> bool:
+    low, high = _CRON_RANGES[position]
+    names = _CRON_NAMES.get(position, "").split()
+
+    def value(v: str) -> bool:
+        return v.lower() in names or (v.isdigit() and low <= int(v) <= high)
+
+    for item in text.split(","):
+        body, slash, step = item.partition("/")
+        if slash and not (step.isdigit() and int(step) > 0):
+            return False
+        ends = body.split("-")
+        if body != "*" and (len(ends) > 2 or not all(value(v) for v in ends)):
+            return False
+    return True
+
+
+def _cron(expression: str) -> str:
+    # Checked here: an invalid schedule would otherwise fail the code location when it loads.
+    parts = expression.split()
+    if len(parts) != 5 or not all(_cron_field(p, i) for i, p in enumerate(parts)):
+        raise ValueError(
+            f"{expression!r} is not a 5-field cron string (minute hour day month weekday)"
+        )
+    return expression
+
+
+def _timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (e.g. UTC, Europe/Berlin)") from None
+    return name
+
+
+def _stream(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value  # `- processes` is short
+
+
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class StreamDeclaration:
-    name: str
-    description: str = ""
+    name: AssetName
+    description: Description = ""
 
 
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class Destination:
     # A `gs://bucket/prefix` URI, an absolute path, or a path relative to NEXUS_HOME.
-    path: str
-    format: str
+    path: NonEmpty
+    format: DestinationFormat
 
     def is_under_landing(self) -> bool:
         """Destinations under NEXUS_HOME/landing are picked up by the landing sensor."""
@@ -47,116 +126,35 @@ class Destination:
         )
 
 
+Streams = Annotated[
+    tuple[Annotated[StreamDeclaration, BeforeValidator(_stream)], ...],
+    Field(min_length=1),
+    AfterValidator(_unique_names),
+]
+
+
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class ConnectionDeclaration:
-    name: str
-    connection_id: str
+    name: AssetName
+    connection_id: Annotated[NonEmpty, AfterValidator(_uuid)]
     destination: Destination
-    streams: tuple[StreamDeclaration, ...]
-    description: str = ""
+    streams: Streams
+    description: Description = ""
 
 
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class SyncSchedule:
-    cron: str = "0 3 * * *"
-    timezone: str = "UTC"
+    cron: Annotated[NonEmpty, AfterValidator(_cron)] = "0 3 * * *"
+    timezone: Annotated[NonEmpty, AfterValidator(_timezone)] = "UTC"
 
 
+@with_config(FORBID_EXTRA)
 @dataclass(frozen=True)
 class ConnectionsFile:
-    connections: tuple[ConnectionDeclaration, ...] = ()
+    connections: Annotated[tuple[ConnectionDeclaration, ...], AfterValidator(_unique_names)] = ()
     schedule: SyncSchedule = field(default_factory=SyncSchedule)
-
-
-def _fail(source: Path, where: str, message: str) -> ConnectionConfigError:
-    return ConnectionConfigError(f"{source}: {where}: {message}")
-
-
-def _text(obj: dict, key: str, source: Path, where: str, required: bool = True) -> str:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            raise _fail(source, f"{where}.{key}", "is required")
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise _fail(source, f"{where}.{key}", f"must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
-def _name(obj: dict, source: Path, where: str) -> str:
-    name = _text(obj, "name", source, where)
-    if not NAME_PATTERN.match(name):
-        raise _fail(source, f"{where}.name", f"{name!r} must match {NAME_PATTERN.pattern}")
-    return name
-
-
-def _connection(obj: Any, source: Path, where: str) -> ConnectionDeclaration:
-    if not isinstance(obj, dict):
-        raise _fail(source, where, "must be a mapping")
-    name = _name(obj, source, where)
-    connection_id = _text(obj, "connection_id", source, where)
-    try:
-        uuid.UUID(connection_id)
-    except ValueError:
-        raise _fail(source, f"{where}.connection_id", f"{connection_id!r} is not a UUID") from None
-    dest = obj.get("destination")
-    if not isinstance(dest, dict):
-        raise _fail(source, f"{where}.destination", "is required (a mapping with path and format)")
-    fmt = _text(dest, "format", source, f"{where}.destination")
-    if fmt not in DESTINATION_FORMATS:
-        raise _fail(source, f"{where}.destination.format", f"{fmt!r} not in {DESTINATION_FORMATS}")
-    destination = Destination(path=_text(dest, "path", source, f"{where}.destination"), format=fmt)
-    raw_streams = obj.get("streams")
-    if not isinstance(raw_streams, list) or not raw_streams:
-        raise _fail(source, f"{where}.streams", "must be a non-empty list")
-    streams = []
-    for i, raw in enumerate(raw_streams):
-        raw = {"name": raw} if isinstance(raw, str) else raw
-        if not isinstance(raw, dict):
-            raise _fail(source, f"{where}.streams[{i}]", "must be a name or a mapping")
-        streams.append(
-            StreamDeclaration(
-                name=_name(raw, source, f"{where}.streams[{i}]"),
-                description=_text(raw, "description", source, f"{where}.streams[{i}]", False),
-            )
-        )
-    names = [s.name for s in streams]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise _fail(source, f"{where}.streams", f"duplicate stream names {duplicates}")
-    return ConnectionDeclaration(
-        name=name,
-        connection_id=connection_id,
-        destination=destination,
-        streams=tuple(streams),
-        description=_text(obj, "description", source, where, required=False),
-    )
-
-
-def parse_connections(data: Any, source: Path) -> ConnectionsFile:
-    if data is None:
-        return ConnectionsFile()
-    if not isinstance(data, dict):
-        raise _fail(source, "<root>", "must be a mapping with a 'connections' list")
-    raw = data.get("connections") or []
-    if not isinstance(raw, list):
-        raise _fail(source, "connections", "must be a list")
-    connections = tuple(_connection(c, source, f"connections[{i}]") for i, c in enumerate(raw))
-    names = [c.name for c in connections]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise _fail(source, "connections", f"duplicate connection names {duplicates}")
-    sched = data.get("schedule") or {}
-    if not isinstance(sched, dict):
-        raise _fail(source, "schedule", "must be a mapping with cron and timezone")
-    schedule = SyncSchedule(
-        cron=_text(sched, "cron", source, "schedule", required=False) or SyncSchedule.cron,
-        timezone=_text(sched, "timezone", source, "schedule", required=False)
-        or SyncSchedule.timezone,
-    )
-    if len(schedule.cron.split()) != 5:
-        raise _fail(source, "schedule.cron", f"{schedule.cron!r} is not a 5-field cron string")
-    return ConnectionsFile(connections=connections, schedule=schedule)
 
 
 def load_connections(path: Path | str | None = None) -> ConnectionsFile:
@@ -164,8 +162,11 @@ def load_connections(path: Path | str | None = None) -> ConnectionsFile:
     source = Path(path) if path else DEFAULT_CONNECTIONS_FILE
     if not source.exists():
         return ConnectionsFile()
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConnectionConfigError(f"{source}: not valid YAML: {exc}") from exc
-    return parse_connections(data, source)
+    return load_yaml_file(source, ConnectionsFile, ConnectionConfigError)
+
+
+def declared_connections(path: Path | str | None = None) -> ConnectionsFile:
+    """The connections the platform orchestrates: none while the file does not validate (its
+    error is logged and shown by the platform_configuration check), so a mistake there never
+    takes the rest of the code location down."""
+    return or_default(lambda: load_connections(path), ConnectionsFile())

@@ -67,6 +67,13 @@ tables:
         ("tables: [{incoming: a.csv, label: [a, b]}]", "tables[0].label"),
         ("defaults: {min_rows: -1}", "defaults.min_rows"),
         ("tables: [{incoming: a.csv, colour: red}]", "tables[0].colour"),
+        ("tabels: []", "tabels"),
+        ("defaults: {min_row: 3}", "defaults.min_row"),
+        (
+            "tables: [{incoming: a.csv, settings: {thresholds: {lable_drift: 1}}}]",
+            "tables[0].settings.thresholds.lable_drift",
+        ),
+        ("defaults: {min_rows: yes}", "defaults.min_rows"),
     ],
 )
 def test_bad_configuration_names_file_and_field(tmp_path, text, field):
@@ -83,8 +90,36 @@ def test_missing_file_and_broken_yaml_are_config_errors(tmp_path):
         load_config(tmp_path / "nope.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("tables: [\n")
-    with pytest.raises(ConfigError, match=r"\(yaml\)"):
+    with pytest.raises(ConfigError, match="not valid YAML at line 2"):
         load_config(broken)
+
+
+def test_settings_overlay_the_defaults_key_by_key(tmp_path):
+    path = tmp_path / "drift.yaml"
+    path.write_text(
+        """
+defaults: {min_rows: 10, thresholds: {numeric_drift: 0.4, label_drift: 0.3}}
+tables:
+  - incoming: "a/*.csv"
+    settings: {sample_rows: 500, thresholds: {label_drift: 0.1}}
+    thresholds: {numeric_drift: 0.5}
+"""
+    )
+    settings = load_config(path).rules[0].settings
+    assert (settings.min_rows, settings.sample_rows) == (10, 500)
+    assert (settings.thresholds.numeric_drift, settings.thresholds.label_drift) == (0.5, 0.1)
+    assert settings.thresholds.embedding_drift == 0.3  # the built-in default
+
+
+def test_a_bad_file_defines_no_rules_where_the_platform_goes_on(tmp_path, caplog):
+    from nexus_platform.drift.config import rules_in_force
+
+    path = tmp_path / "drift.yaml"
+    path.write_text('tables: [{incoming: "nlp/**", refrence: previous}]\n')
+    with pytest.raises(ConfigError):
+        load_config(path)
+    assert rules_in_force(path).rules == ()  # nothing checked; the error is logged
+    assert "tables[0].refrence" in caplog.text and str(path) in caplog.text
 
 
 def test_glob_semantics():

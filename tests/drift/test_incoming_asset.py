@@ -1,5 +1,5 @@
-"""The `incoming_data_report` asset, its blocking checks and the retrain sensor, on a real
-Dagster instance with a temp NEXUS_HOME."""
+"""The `incoming_data_report` asset and its blocking checks, on a real Dagster instance with
+a temp NEXUS_HOME: a version of a file is materialised only once it is accepted."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ from nexus_platform.assets.incoming import (
     DRIFT_CHECK,
     INCOMING_REPORT,
     INTEGRITY_CHECK,
-    build_defs,
-    build_retrain_sensor,
     incoming_data_report,
 )
-from nexus_platform.assets.partitions import landing_files
 from nexus_platform.drift.reference import baseline_path
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.resources.tracking import TrackingResource
@@ -25,22 +22,6 @@ from nexus_platform.settings import NexusPaths
 from nexus_platform.tracking import read_offline_run
 
 KEY = "sales/orders.csv"
-
-
-@dg.asset(partitions_def=landing_files, deps=[INCOMING_REPORT])
-def sales_model_training() -> dg.MaterializeResult:
-    """Stands in for a model trained on the checked table."""
-    return dg.MaterializeResult()
-
-
-@dg.op
-def retrain_stub() -> None:
-    pass
-
-
-@dg.job
-def retrain_sales_model():
-    retrain_stub()
 
 
 @pytest.fixture
@@ -95,7 +76,7 @@ def latest_metadata(instance) -> dict:
 def test_first_version_passes_and_becomes_the_baseline(setup):
     paths, instance, _, _ = setup
     land(paths, KEY, make_frame(1))
-    result = materialize(setup, [incoming_data_report, sales_model_training])
+    result = materialize(setup, [incoming_data_report])
     assert result.success
     checks = checks_of(result)
     assert checks[INTEGRITY_CHECK].passed and checks[DRIFT_CHECK].passed
@@ -113,7 +94,7 @@ def test_drifted_version_blocks_downstream_until_overridden(setup):
     assert materialize(setup, [incoming_data_report]).success
     land(paths, KEY, make_frame(2, shift=8.0))
 
-    blocked = materialize(setup, [incoming_data_report, sales_model_training])
+    blocked = materialize(setup, [incoming_data_report])
     assert not blocked.success
     checks = checks_of(blocked)
     assert checks[INTEGRITY_CHECK].passed
@@ -122,9 +103,12 @@ def test_drifted_version_blocks_downstream_until_overridden(setup):
         and checks[DRIFT_CHECK].severity == dg.AssetCheckSeverity.ERROR
     )
     assert "sales__orders.csv" in checks[DRIFT_CHECK].description
-    materialized = {e.asset_key for e in blocked.get_asset_materialization_events()}
-    assert materialized == {INCOMING_REPORT}  # the training asset never ran
-    meta = latest_metadata(instance)
+    # Not accepted: no new materialisation (what reads the report sees no new data); the
+    # report is recorded as an observation of the partition.
+    assert not blocked.get_asset_materialization_events()
+    observed = instance.fetch_observations(INCOMING_REPORT, limit=1).records[0]
+    assert observed.partition_key == KEY
+    meta = observed.asset_observation.metadata
     assert meta["drifted_columns"].value == "amount"
     assert meta["column_drift"].value["amount"] > 0.2 > meta["column_drift"].value["score"]
     assert meta["worst_columns"].value and list(meta["worst_columns"].value)[0] == "amount"
@@ -136,13 +120,12 @@ def test_drifted_version_blocks_downstream_until_overridden(setup):
     baseline = baseline_path(paths, "sales__orders.csv")
     assert abs(pd.read_parquet(baseline.path)["amount"].mean() - 100) < 3
 
-    overridden = materialize(setup, [incoming_data_report, sales_model_training], override=True)
+    overridden = materialize(setup, [incoming_data_report], override=True)
     assert overridden.success
     assert checks_of(overridden)[DRIFT_CHECK].passed
-    assert {e.asset_key for e in overridden.get_asset_materialization_events()} == {
-        INCOMING_REPORT,
-        dg.AssetKey("sales_model_training"),
-    }
+    # Accepted by the override: the new version is materialised for what reads it.
+    [event] = overridden.get_asset_materialization_events()
+    assert event.asset_key == INCOMING_REPORT and event.partition == KEY
     meta = latest_metadata(instance)
     assert meta["override_drift"].value is True and meta["override_reason"].value == "new market"
     table = meta["tables_checked"].value[0]
@@ -159,47 +142,13 @@ def test_uncovered_file_is_a_passing_no_op(setup):
     assert latest_metadata(instance)["tables_checked"].value == []
 
 
-def test_retrain_sensor_requests_only_after_accepted_data(setup):
-    paths, instance, _, _ = setup
-    sensor = build_retrain_sensor({"sales_model": ("landing/sales/*.csv", retrain_sales_model)})
-
-    def tick(cursor):
-        return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
-
-    empty = tick(None)
-    assert empty.run_requests == []
-
+def test_drift_rules_that_do_not_validate_accept_nothing(setup, tmp_path):
+    """Fail closed: a broken drift file must not let every table through unchecked."""
+    paths, instance, resources, _ = setup
     land(paths, KEY, make_frame(1))
-    materialize(setup, [incoming_data_report])
-    first = tick(empty.cursor)
-    (request,) = first.run_requests
-    assert request.job_name == "retrain_sales_model"
-    assert request.tags["nexus/retrain_task"] == "sales_model"
-    assert request.run_key.startswith("sales_model:")
-
-    land(paths, KEY, make_frame(2, shift=8.0))
-    materialize(setup, [incoming_data_report])  # drift: check fails
-    second = tick(first.cursor)
-    assert second.run_requests == []
-
-    materialize(setup, [incoming_data_report], override=True)
-    third = tick(second.cursor)
-    assert [r.tags["nexus/drift_state"] for r in third.run_requests] == ["overridden"]
-    assert tick(third.cursor).run_requests == []  # nothing new, nothing requested
-
-
-def test_definitions_load_with_the_sensor_and_asset_selection_targets():
-    sensor = build_retrain_sensor({"t": ("x/*.csv", [dg.AssetKey("sales_model_training")])})
-    defs = dg.Definitions.merge(
-        build_defs(),
-        dg.Definitions(
-            assets=[sales_model_training],
-            sensors=[sensor],
-            resources={
-                "storage": NexusStorage(home="/tmp/unused"),
-                "tracking": TrackingResource(directory="/tmp/unused"),
-            },
-        ),
-    )
-    dg.Definitions.validate_loadable(defs)
-    assert defs.resolve_job_def("retrain_t") is not None
+    broken = tmp_path / "broken.yaml"
+    broken.write_text('tables: [{incoming: "sales/*.csv", refrence: previous}]\n')
+    result = materialize((paths, instance, resources, str(broken)), [incoming_data_report])
+    assert not result.get_asset_materialization_events()
+    integrity = checks_of(result)[INTEGRITY_CHECK]
+    assert not integrity.passed and "refrence" in integrity.description

@@ -10,7 +10,8 @@ import dagster as dg
 import pytest
 from embeddings_kb import edit_text, make_records, write_knowledge_base
 
-from nexus_platform.assets.embeddings import GPU_OP_TAGS, build_defs
+from nexus_platform.assets.embeddings import build_defs
+from nexus_platform.jobs.executors import gpu_op_tags
 from nexus_platform.knowledge.graph_export import record_node_id
 from nexus_platform.resources import embedder as embedder_resources
 from nexus_platform.resources import vector_store as vector_store_resources
@@ -56,7 +57,7 @@ def test_definitions_load_with_gpu_tags_and_resources(nexus_paths):
     embeddings_def = next(a for a in ASSETS if dg.AssetKey("kb_embeddings") in a.keys)
     # Dagster stores non-string tag values as JSON.
     tag = json.loads(embeddings_def.op.tags["dagster-k8s/config"])
-    assert tag == GPU_OP_TAGS["dagster-k8s/config"]
+    assert tag == gpu_op_tags()["dagster-k8s/config"]
     assert tag["container_config"]["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert embeddings_def.op.pool == "gpu"
 

@@ -1,14 +1,11 @@
-"""Semantic search (Python function and `nexus search`) over an index built by the platform."""
+"""Semantic search (the Python function) over an index built by the platform; `nexus search`
+is tested with hybrid search in tests/search."""
 
 from __future__ import annotations
-
-import argparse
-import json
 
 import pytest
 from embeddings_kb import QUERIES, make_records, write_knowledge_base
 
-from nexus_platform.cli import search as search_cli
 from nexus_platform.embeddings.index import IndexLocation, open_index, record_payloads
 from nexus_platform.embeddings.records import knowledgebase_file, read_records, source_dicts
 from nexus_platform.embeddings.search import search
@@ -81,35 +78,6 @@ def test_folder_and_file_type_filters(indexed_home):
     only = search("ethics", k=20, source_paths=["water/usage/sites.csv"], paths=indexed_home)
     assert [h.id for h in only] == ["water/usage/sites.csv#data#0"]
     assert search("carbon", folder="no/such/folder", paths=indexed_home) == []
-
-
-def _cli(argv) -> int:
-    parser = argparse.ArgumentParser(prog="nexus")
-    search_cli.register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-def test_cli_json_and_text_output(indexed_home, monkeypatch, capsys):
-    monkeypatch.setenv("NEXUS_HOME", str(indexed_home.home))
-    monkeypatch.delenv("QDRANT_URL", raising=False)
-    query, expected_id = QUERIES[1]
-    assert _cli(["search", query, "-k", "3", "--json"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(lines) == 3 and lines[0]["id"] == expected_id
-    assert set(lines[0]) == {"id", "score", "text", "source"}
-    assert lines[0]["source"]["folders"] == ["governance", "board"]
-
-    assert _cli(["search", "cement", "--folder", "materials/concrete", "--file-type", "csv"]) == 0
-    out = capsys.readouterr().out
-    assert "materials/concrete/cement.csv" in out and "[materials/concrete]" in out
-    assert "limestone calcination" in out and out.count("\n") == 2
-
-
-def test_cli_without_embeddings_is_a_clear_error(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("NEXUS_HOME", str(tmp_path / "empty"))
-    assert _cli(["search", "anything"]) == 2
-    assert "materialise kb_embeddings first" in capsys.readouterr().err
 
 
 def test_query_embedder_must_match_index_model(indexed_home):

@@ -41,7 +41,9 @@ def test_pdf_pages_and_tables(write, report_pdf, options):
     assert [t.name for t in tables] == ["pages", "page_3_table_1"]
     pages = tables[0]
     assert pages.kind == "document"
-    assert pages.table.schema == pa.schema([("page", pa.int64()), ("text", pa.string())])
+    assert pages.table.schema == pa.schema(
+        [("page", pa.int64()), ("text", pa.string()), ("ocr", pa.bool_())]
+    )
     assert pages.table.column("page").to_pylist() == [1, 2, 3]
     texts = pages.table.column("text").to_pylist()
     assert texts[0] == "Annual report\nScope 1 emissions fell."
@@ -95,7 +97,10 @@ def test_pdf_truncated_is_corrupt(write, report_pdf, options):
 
 def test_pdf_without_text_keeps_pages_and_says_so(write, make_pdf, options):
     [pages] = pdf.read(write("scan.pdf", make_pdf([[], []])), options)
-    assert pages.table.to_pylist() == [{"page": 1, "text": ""}, {"page": 2, "text": ""}]
+    assert pages.table.to_pylist() == [
+        {"page": 1, "text": "", "ocr": False},
+        {"page": 2, "text": "", "ocr": False},
+    ]
     assert "no text extracted: scanned?" in pages.notes
 
 

@@ -84,7 +84,7 @@ def test_the_repository_configuration_loads():
         ("tables:\n  - path: 'a/**'\n", "tables[0].text_columns"),
         ("tables:\n  - path: 'a/**'\n    text_columns: [x]\n    colour: red\n", "colour"),
         ("duplicates:\n  max_share: 2\n", "duplicates.max_share"),
-        ("chunking: [1, 2]\n", "'chunking' must be a mapping"),
+        ("chunking: [1, 2]\n", "field 'chunking': expected a mapping"),
         ("text_detection:\n  min_avg_chars: lots\n", "text_detection"),
     ],
 )

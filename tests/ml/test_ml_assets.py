@@ -166,8 +166,15 @@ def test_definitions_build_one_graph_per_spec_with_gpu_tags(paths, nexus_home, w
     }
     merged = dg.Definitions.merge(defs, dg.Definitions(resources=resources))
     dg.Definitions.validate_loadable(merged)
-    # Retraining rides on the incoming-data sensor: drift-accepted tables retrain their task.
-    [sensor] = defs.sensors
-    assert sensor.name == "ml_task_retrain"
-    job = merged.resolve_job_def("retrain_sent")
-    assert task_key("sent", "promoted_model") in job.asset_layer.selected_asset_keys
+    # Retraining is declarative automation, not a sensor: a task's dataset reads its own file's
+    # partition and that file's incoming-data report (the drift gate).
+    assert not defs.sensors
+    dataset = by_key[task_key("sent", "dataset")]
+    assert (
+        dataset.automation_conditions_by_key[dataset.key].label
+        == "on its source file accepted by its checks"
+    )
+    assert {d.asset_key.to_user_string() for d in dataset.specs_by_key[dataset.key].deps} == {
+        "parquet_tables",
+        "incoming_data_report",
+    }

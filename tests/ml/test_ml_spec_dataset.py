@@ -33,7 +33,9 @@ def _error(write_spec, spec, paths) -> SpecError:
 
 
 def test_shipped_specs_parse():
-    specs = {s.name: s for s in discover_specs([REPO_TASKS_DIR])}
+    found = discover_specs([REPO_TASKS_DIR])
+    assert found.errors == ()
+    specs = {s.name: s for s in found.specs}
     assert {"esg_sentiment", "emotion", "esg_entities", "knowledge_lm"} <= set(specs)
     assert specs["esg_entities"].kind == "token_classification"
     assert specs["knowledge_lm"].quality_threshold() == ("perplexity", 200.0, False)
@@ -48,6 +50,14 @@ def test_shipped_specs_parse():
         ({"split": {"test_size": 1.5}}, "split.test_size"),
         ({"thresholds": {"min_macro_f1": "high"}}, "thresholds.min_macro_f1"),
         ({"robustness": {"perturbations": ["earthquake"]}}, "robustness.perturbations"),
+        # Values that used to escape as ValueError / TypeError and take the code location down.
+        ({"split": {"test_size": "abc"}}, "split.test_size"),
+        ({"split": {"seed": "x"}}, "split.seed"),
+        ({"robustness": {"perturbations": 5}}, "robustness.perturbations"),
+        # Unknown keys that used to be accepted silently.
+        ({"labl_column": "label"}, "labl_column"),
+        ({"split": {"test_size": 0.2, "sed": 1}}, "split.sed"),
+        ({"thresholds": {"min_entity_f1": 0.5}}, "thresholds.min_entity_f1"),
     ],
 )
 def test_structural_errors_name_file_and_field(write_spec, change, field):
@@ -56,6 +66,44 @@ def test_structural_errors_name_file_and_field(write_spec, change, field):
         load_spec(file)
     assert info.value.field == field
     assert f"field '{field}'" in str(info.value) and file in str(info.value)
+
+
+def test_a_misspelt_key_gets_a_hint(write_spec):
+    with pytest.raises(SpecError, match="did you mean 'label_column'"):
+        load_spec(write_spec({**SENTIMENT, "labl_column": "label"}))
+
+
+def test_a_spec_that_is_not_utf8_names_the_file_and_the_byte(nexus_home):
+    file = nexus_home / "tasks" / "latin.yaml"
+    file.parent.mkdir()
+    file.write_bytes("name: latin\ndescription: Bilanz für 2023\n".encode("latin-1"))
+    with pytest.raises(SpecError) as info:
+        load_spec(file)
+    assert info.value.spec_file == str(file)
+    assert "not UTF-8" in str(info.value) and "0xfc at line 2" in str(info.value)
+
+
+def test_discovery_leaves_out_only_the_bad_specs(write_spec, nexus_home):
+    good = write_spec(SENTIMENT)
+    bad = {
+        write_spec({**SENTIMENT, "name": "bad_size", "split": {"test_size": "abc"}}): "split",
+        write_spec({**SENTIMENT, "name": "bad_key", "labl_column": "x"}): "labl_column",
+        write_spec(
+            {**SENTIMENT, "name": "bad_perturbations", "robustness": {"perturbations": 5}}
+        ): "robustness",
+    }
+    twin = nexus_home / "tasks" / "sent_copy.yaml"  # a second spec named `sent`
+    twin.write_text(open(good, encoding="utf-8").read(), encoding="utf-8")
+    found = discover_specs([REPO_TASKS_DIR, nexus_home / "tasks"])
+    names = {s.name for s in found.specs}
+    assert names == {"sent", "esg_sentiment", "emotion", "esg_entities", "knowledge_lm"}
+    assert next(s for s in found.specs if s.name == "sent").spec_file == good
+    errors = {e.file: e for e in found.errors}
+    assert set(errors) == {*bad, str(twin)}
+    for file, field in bad.items():
+        assert errors[file].field.startswith(field) and file in str(errors[file])
+    assert errors[str(twin)].field == "name" and good in errors[str(twin)].message
+    assert good in found.files and str(twin) in found.files
 
 
 def test_missing_table_column_single_class_and_unknown_model_setting(land, write_spec, paths):

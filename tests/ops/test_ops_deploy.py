@@ -19,12 +19,13 @@ BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 COMPOSE = REPO / "deploy" / "compose"
 HELM_VALUES = REPO / "deploy" / "k8s" / "values.yaml"
+INSTANCE = REPO / "deploy" / "dagster.yaml"  # the production instance: Compose, run-prod-local
 INSTALLED_STAMP = ".venv/bin/.installed-dev"
 
 TARGETS = [
     "install-dev", "install-prod", "install-gcp", "download-data", "sync-models-local",
     "sync-models-gcp", "run", "run-docker", "run-docker-gpu", "install-precommit",
-    "run-precommit", "test", "demo", "help",
+    "run-precommit", "test", "demo", "help", "install-postgres", "run-prod-local",
 ]  # fmt: skip
 
 
@@ -193,9 +194,9 @@ def test_gpu_image_installs_cuda_torch_and_keeps_the_rest_of_the_lock():
     assert "download.pytorch.org/whl/${TORCH_CUDA}" in text
     assert "grep -v '^torch==' constraints.txt > /opt/constraints-gpu.txt" in text
     assert "-c /opt/constraints-gpu.txt -e ." in text
-    # The CPU pin really is in the lock: without the exclusion pip would swap torch back.
+    # torch is pinned in the lock: without the exclusion pip would swap the CUDA build out.
     lock = (REPO / "constraints.txt").read_text().splitlines()
-    assert any(line.startswith("torch==") and "+cpu" in line for line in lock)
+    assert any(line.startswith("torch==") for line in lock)
 
 
 # --- compose --------------------------------------------------------------------------------
@@ -217,26 +218,52 @@ def test_compose_wires_postgres_webserver_daemon_and_grpc_code_location():
     assert gpu["build"]["dockerfile"] == "Dockerfile.gpu"
 
 
-def test_compose_instance_config_passes_dagsters_schema(tmp_path, monkeypatch):
+def test_production_instance_config_passes_dagsters_schema(tmp_path, monkeypatch):
     from dagster._core.errors import DagsterInvalidConfigError
     from dagster._core.instance.config import dagster_instance_config
 
     for name in ("HOST", "USER", "PASSWORD", "DB"):
         monkeypatch.setenv(f"DAGSTER_POSTGRES_{name}", "x")
+    monkeypatch.setenv("DAGSTER_POSTGRES_PORT", "5432")
+    compose = _load(COMPOSE / "docker-compose.yml")
+    mounts = [v for s in compose["services"].values() for v in s.get("volumes", [])]
+    assert "../dagster.yaml:/opt/dagster/dagster_home/dagster.yaml:ro" in mounts
     good = tmp_path / "good"
     good.mkdir()
-    shutil.copy(COMPOSE / "dagster.yaml", good / "dagster.yaml")
+    shutil.copy(INSTANCE, good / "dagster.yaml")
     config, _ = dagster_instance_config(str(good))
     assert "postgres_db" in config["storage"]["postgres"]
     assert config["concurrency"]["pools"]["default_limit"] >= 1
+    assert config["run_retries"]["enabled"] and config["run_monitoring"]["enabled"]
 
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "dagster.yaml").write_text(
-        (COMPOSE / "dagster.yaml").read_text().replace("default_limit:", "default_limt:")
+        INSTANCE.read_text().replace("default_limit:", "default_limt:")
     )
     with pytest.raises(DagsterInvalidConfigError):
         dagster_instance_config(str(bad))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def test_helm_values_repeat_the_production_instance_limits():
+    """deploy/dagster.yaml is the one source of the limits; the chart's values must say the
+    same in its own keys."""
+    instance = _load(INSTANCE)
+    values = _load(HELM_VALUES)
+    runs = instance["concurrency"]["runs"]
+    pools = instance["concurrency"]["pools"]
+    assert values["concurrency"]["runs"] == {_camel(k): v for k, v in runs.items()}
+    assert values["concurrency"]["pools"] == {_camel(k): v for k, v in pools.items()}
+    scheme = instance["storage"]["postgres"]["postgres_db"]["scheme"]
+    assert values["postgresql"]["postgresqlScheme"] == scheme
+    daemon = values["dagsterDaemon"]
+    for section, helm_key in (("run_retries", "runRetries"), ("run_monitoring", "runMonitoring")):
+        assert daemon[helm_key] == {_camel(k): v for k, v in instance[section].items()}, section
 
 
 # --- Kubernetes -----------------------------------------------------------------------------

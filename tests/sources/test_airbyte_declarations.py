@@ -6,6 +6,8 @@ import yaml
 from nexus_platform.sources.connections import (
     DEFAULT_CONNECTIONS_FILE,
     ConnectionConfigError,
+    ConnectionsFile,
+    declared_connections,
     load_connections,
 )
 
@@ -57,6 +59,21 @@ def test_shipped_declarations_are_valid_and_match_the_connector():
             "connections[0].name",
         ),
         ("schedule: {cron: daily}\nconnections: []", "schedule.cron"),
+        # Dagster refuses these when the code location loads: caught here instead.
+        ("schedule: {cron: '61 3 * * *'}", "schedule.cron"),
+        ("schedule: {timezone: Mars/Olympus}", "schedule.timezone"),
+        # Unknown keys at each level.
+        ("conections: []", "conections"),
+        (
+            "connections: [{name: x, connection_id: 5b8f3c7e-2a41-4c1e-9d6a-0e7f4b2c9a10,"
+            " destination: {path: a, fromat: csv}, streams: [s]}]",
+            "connections[0].destination.fromat",
+        ),
+        (
+            "connections: [{name: x, connection_id: 5b8f3c7e-2a41-4c1e-9d6a-0e7f4b2c9a10,"
+            " destination: {path: a, format: csv}, streams: [{name: s, descr: y}]}]",
+            "connections[0].streams[0].descr",
+        ),
     ],
 )
 def test_bad_declarations_name_the_file_and_field(tmp_path, body, field):
@@ -64,7 +81,8 @@ def test_bad_declarations_name_the_file_and_field(tmp_path, body, field):
     path.write_text(body, encoding="utf-8")
     with pytest.raises(ConnectionConfigError) as err:
         load_connections(path)
-    assert str(path) in str(err.value) and field in str(err.value)
+    assert str(path) in str(err.value) and field in [f for f, _ in err.value.problems]
+    assert declared_connections(path) == ConnectionsFile()  # what the platform goes on with
 
 
 def test_missing_file_means_no_connections(tmp_path):

@@ -12,11 +12,19 @@ import csv as pycsv
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
-from nexus_platform.ingest.encoding import decode, detect_encoding, garbled_note
+from nexus_platform.ingest.encoding import (
+    Utf8Replacing,
+    decode,
+    detect_encoding,
+    garbled_note,
+    replaced_note,
+)
 from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError, RestartRead
 from nexus_platform.ingest.readers import ReadOptions
 
@@ -97,16 +105,26 @@ def sniff(
     return encoding, Dialect(delimiter, _looks_like_header(rows), decimal_comma, multiline), text
 
 
-def _open(
-    path: Path, encoding: str, dialect: Dialect, string_columns: set[int], width: int, block: int
-):
+@dataclass(frozen=True)
+class _Plan:
+    """How to parse: learnt from the sample, corrected by what a parse error says."""
+
+    dialect: Dialect
+    string_columns: frozenset[int] = frozenset()
+    block: int = 4 << 20
+    # UTF-8 with a few invalid bytes: read through a stream that replaces and counts them.
+    lenient: bool = False
+
+
+def _open(path: Path, encoding: str, plan: _Plan, width: int):
     import pyarrow.csv as pacsv
 
+    dialect = plan.dialect
     # Positional placeholder names: real headers may repeat or be blank; they are applied
     # (and normalised) after reading.
     names = [f"c{i}" for i in range(width)]
     read_opts = pacsv.ReadOptions(
-        block_size=block,
+        block_size=plan.block,
         encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
         column_names=names,
         skip_rows=1 if dialect.has_header else 0,
@@ -115,14 +133,15 @@ def _open(
         delimiter=dialect.delimiter, newlines_in_values=dialect.multiline, ignore_empty_lines=True
     )
     convert_opts = pacsv.ConvertOptions(
-        column_types={names[i]: pa.string() for i in string_columns if i < width},
+        column_types={names[i]: pa.string() for i in plan.string_columns if i < width},
         strings_can_be_null=True,
         # pyarrow's default null markers include "NA" (Namibia) and "-": keep those as data.
         null_values=_NULLS,
         decimal_point="," if dialect.decimal_comma else ".",
         timestamp_parsers=[pacsv.ISO8601, "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S"],
     )
-    return pacsv.open_csv(str(path), read_opts, parse_opts, convert_opts)
+    source = Utf8Replacing(open(path, "rb")) if plan.lenient else str(path)
+    return pacsv.open_csv(source, read_opts, parse_opts, convert_opts), source
 
 
 def _header_names(sample: str, dialect: Dialect) -> list[str]:
@@ -142,22 +161,32 @@ def read(path: Path, options: ReadOptions, default_delimiter: str = ",") -> list
         notes.append("decimal comma")
     if note := garbled_note(sample[: 1 << 16]):
         notes.append(note)
-    block = options.csv_block_bytes
-    return [_table(path, encoding, dialect, set(), names, notes, block)]
+    plan = _Plan(dialect, block=options.csv_block_bytes, lenient="\ufffd" in sample)
+    return [_table(path, encoding, plan, names, notes, options.csv_max_record_bytes)]
 
 
-def _table(path, encoding, dialect, string_columns, names, notes, block) -> ExtractedTable:
+def _table(path, encoding, plan: _Plan, names, notes, max_block: int) -> ExtractedTable:
     try:
-        reader = _open(path, encoding, dialect, string_columns, len(names), block)
+        reader, source = _open(path, encoding, plan, len(names))
     except pa.ArrowInvalid as exc:
-        retry = _adjust(exc, dialect, string_columns)
-        return _table(path, encoding, *retry, names, notes, block)
+        retry = _adjust(exc, plan, encoding, max_block)
+        return _table(path, encoding, retry, names, notes, max_block)
     except UnicodeDecodeError as exc:
         raise IngestError(ErrorClass.ENCODING, f"undecodable bytes as {encoding}: {exc}") from exc
     if len(reader.schema) == 0:
         raise IngestError(ErrorClass.EMPTY, "no columns found")
+    if (
+        encoding == "utf-8"
+        and not plan.lenient
+        and any(pa.types.is_binary(f.type) for f in reader.schema)
+    ):
+        # pyarrow types a column with invalid UTF-8 in its first block as binary: read the
+        # file again with the few bad bytes replaced, so the column stays text.
+        return _table(path, encoding, replace(plan, lenient=True), names, notes, max_block)
     schema = pa.schema([pa.field(n, f.type) for n, f in zip(names, reader.schema, strict=True)])
-    table = ExtractedTable(name="data", kind="table", schema=schema, notes=list(notes))
+    # One notes list for the first read and every restart: convert records the first
+    # table's notes, and what a restarted read learns must reach them.
+    table = ExtractedTable(name="data", kind="table", schema=schema, notes=notes)
     table.encoding = encoding  # type: ignore[attr-defined]
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -165,14 +194,11 @@ def _table(path, encoding, dialect, string_columns, names, notes, block) -> Extr
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
-                return
+                break
             except pa.ArrowInvalid as exc:
-                # Unpacked so the lambda's defaults keep the two-item shape mypy checks.
-                new_dialect, new_columns = _adjust(exc, dialect, string_columns)
+                retry = _adjust(exc, plan, encoding, max_block)
                 raise RestartRead(
-                    lambda d=new_dialect, c=new_columns: _table(
-                        path, encoding, d, c, names, notes, block
-                    )
+                    partial(_table, path, encoding, retry, names, notes, max_block)
                 ) from exc
             except UnicodeDecodeError as exc:
                 raise IngestError(
@@ -180,18 +206,32 @@ def _table(path, encoding, dialect, string_columns, names, notes, block) -> Extr
                 ) from exc
             if batch.num_rows:
                 yield batch
+        if isinstance(source, Utf8Replacing) and source.replaced:
+            # Counted while streaming: the notes are read once the table is written.
+            table.notes.append(replaced_note(source.replaced))
 
     table.batches = batches()
     return table
 
 
-def _adjust(exc: Exception, dialect: Dialect, string_columns: set[int]) -> tuple[Dialect, set[int]]:
-    """What to change after a parse error: a column to string, or quoted newlines on."""
+def _adjust(exc: Exception, plan: _Plan, encoding: str, max_block: int) -> _Plan:
+    """What to change after a parse error: a column to string, quoted newlines on, a larger
+    block for a record longer than one block, or invalid UTF-8 replaced."""
     message = str(exc)
+    if "invalid UTF8" in message and encoding == "utf-8" and not plan.lenient:
+        return replace(plan, lenient=True)
     match = _COLUMN_ERROR.search(message)
-    if match and int(match.group(1)) not in string_columns:
-        return dialect, string_columns | {int(match.group(1))}
-    if not dialect.multiline and ("Expected" in message or "newline" in message.lower()):
+    if match and int(match.group(1)) not in plan.string_columns:
+        return replace(plan, string_columns=plan.string_columns | {int(match.group(1))})
+    if not plan.dialect.multiline and ("Expected" in message or "newline" in message.lower()):
+        dialect = plan.dialect
         multiline = Dialect(dialect.delimiter, dialect.has_header, dialect.decimal_comma, True)
-        return multiline, string_columns
+        return replace(plan, dialect=multiline)
+    if "straddles" in message:
+        # One record (a huge quoted cell) is longer than a block: parse with larger blocks.
+        if plan.block >= max_block:
+            raise IngestError(
+                ErrorClass.TOO_LARGE, f"a single CSV record is over {max_block} bytes"
+            ) from exc
+        return replace(plan, block=min(plan.block * 4, max_block))
     raise IngestError(ErrorClass.CORRUPT, message.removeprefix("CSV parse error: ")) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from nexus_platform.ingest.limits import check_zip
 from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.ingest.readers.text_common import (
@@ -24,7 +25,7 @@ _HEADING = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 def read(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     """Table "sections" (kind document) then table_1, table_2, ... in document order."""
     path = Path(path)
-    document = _open(path)
+    document = _open(path, options)
     sections = SectionBuilder()
     tables: list[ExtractedTable] = []
     table_count = 0
@@ -47,7 +48,7 @@ def read(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     return ([body] if body is not None else []) + tables
 
 
-def _open(path: Path):
+def _open(path: Path, options: ReadOptions):
     import docx
 
     magic = file_magic(path)
@@ -63,6 +64,7 @@ def _open(path: Path):
         )
     if not magic.startswith(ZIP_MAGIC):
         raise IngestError(ErrorClass.CORRUPT, "not a docx (zip) package")
+    check_zip(path, options.archive, what="document")
     try:
         return docx.Document(str(path))
     except Exception as exc:  # BadZipFile, PackageNotFoundError, KeyError, XMLSyntaxError...

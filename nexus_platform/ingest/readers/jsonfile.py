@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 
 from nexus_platform.ingest.encoding import bom_encoding, decode_text
+from nexus_platform.ingest.limits import nesting_guard
 from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
 from nexus_platform.ingest.readers import ReadOptions
 
@@ -52,6 +53,7 @@ except ImportError:  # pragma: no cover - the stdlib gives the same values, only
 _INT64 = (-(2**63), 2**63 - 1)
 
 
+@nesting_guard("JSON document")
 def read_json(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     """A JSON document: an array of objects is one table "data"; an object holding arrays of
     objects gives a table per such array, named by its key, and its other members (if any)
@@ -59,8 +61,8 @@ def read_json(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     data = Path(path).read_bytes()
     if not data.strip():
         raise IngestError(ErrorClass.EMPTY, "file has no content")
-    text, encoding = decode_text(data)
-    notes = [f"encoding: {encoding}"]
+    decoded = decode_text(data)
+    text, notes = decoded.text, decoded.notes
     try:
         document = _loads(text)
     except json.JSONDecodeError as exc:
@@ -95,6 +97,7 @@ def read_json(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     return tables
 
 
+@nesting_guard("JSON Lines file")
 def read_jsonl(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     """JSON Lines (one object per line): one streamed table "data"."""
     path = Path(path)
@@ -108,13 +111,14 @@ def read_jsonl(path: Path, options: ReadOptions) -> list[ExtractedTable]:
 
     def batches() -> Iterator[pa.RecordBatch]:
         pending: list[dict] = []
-        for _, value in _iter_values(path):
-            pending.append(_flatten_row(value))
-            if len(pending) >= options.batch_rows:
+        with nesting_guard("JSON Lines file"):
+            for _, value in _iter_values(path):
+                pending.append(_flatten_row(value))
+                if len(pending) >= options.batch_rows:
+                    yield columns.batch(pending)
+                    pending = []
+            if pending:
                 yield columns.batch(pending)
-                pending = []
-        if pending:
-            yield columns.batch(pending)
 
     encoding = _line_encoding(path)[0]
     return [

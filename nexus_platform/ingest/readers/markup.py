@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from nexus_platform.ingest.encoding import decode_text
+from nexus_platform.ingest.limits import nesting_guard
 from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.ingest.readers.text_common import (
@@ -37,10 +38,11 @@ def _load(path: Path, declared: str | None = None) -> tuple[str, list[str]]:
     data = Path(path).read_bytes()
     if not data.strip():
         raise IngestError(ErrorClass.EMPTY, "file has no content")
-    text, encoding = decode_text(data, declared)
+    decoded = decode_text(data, declared)
+    text = decoded.text
     if not text.strip():
         raise IngestError(ErrorClass.EMPTY, "file holds only whitespace")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), [f"encoding: {encoding}"]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), decoded.notes
 
 
 def read_txt(path: Path, options: ReadOptions) -> list[ExtractedTable]:
@@ -117,6 +119,7 @@ _BLOCKS = {
 }  # fmt: skip
 
 
+@nesting_guard("HTML page")
 def read_html(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     from bs4 import BeautifulSoup
 

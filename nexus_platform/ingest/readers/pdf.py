@@ -10,26 +10,38 @@ from nexus_platform.ingest.model import ErrorClass, ExtractedTable, IngestError
 from nexus_platform.ingest.readers import ReadOptions
 from nexus_platform.ingest.readers.text_common import cells_to_table
 
-PAGES_SCHEMA = pa.schema([("page", pa.int64()), ("text", pa.string())])
+PAGES_SCHEMA = pa.schema([("page", pa.int64()), ("text", pa.string()), ("ocr", pa.bool_())])
 
 
 def read(path: Path, options: ReadOptions) -> list[ExtractedTable]:
     """Table "pages" (kind document, one row per page) then one table per detected page
-    table, named page_<n>_table_<i> (both 1-based)."""
+    table, named page_<n>_table_<i> (both 1-based). Pages without a text layer (or with
+    less than `options.ocr_min_chars` characters) that show an image are OCRed."""
     path = Path(path)
     if path.stat().st_size == 0:
         raise IngestError(ErrorClass.EMPTY, "file has no bytes")
-    texts, ruled_pages, password, notes = _read_text(path)
+    texts, ruled_pages, scanned, password, notes = _read_text(path, options)
+    ocr = [False] * len(texts)
+    info = None
+    if scanned and options.ocr:
+        outcome = _ocr(path, password, scanned, options)
+        for number, text in outcome.texts.items():
+            if text.strip():
+                texts[number - 1], ocr[number - 1] = text, True
+        notes.extend(outcome.notes)
+        info = outcome.info
     if all(not t.strip() for t in texts):
         notes.append("no text extracted: scanned?")
     pages = ExtractedTable(
         name="pages",
         kind="document",
         table=pa.table(
-            {"page": list(range(1, len(texts) + 1)), "text": texts}, schema=PAGES_SCHEMA
+            {"page": list(range(1, len(texts) + 1)), "text": texts, "ocr": ocr},
+            schema=PAGES_SCHEMA,
         ),
         notes=notes,
     )
+    pages.ocr = info  # type: ignore[attr-defined]
     tables = [pages]
     if options.pdf_tables and ruled_pages:
         if len(texts) <= options.pdf_table_max_pages:
@@ -62,9 +74,42 @@ def _open(path: Path):
         raise IngestError(ErrorClass.CORRUPT, f"PDF does not load: {exc}") from exc
 
 
-def _read_text(path: Path) -> tuple[list[str], list[int], str, list[str]]:
+def _ocr(path: Path, password: str, numbers: list[int], options: ReadOptions):
+    """OCR of the given 1-based pages, rendered one at a time as they are recognised."""
+    from nexus_platform.ingest.ocr import OcrOutcome, find_engine, recognise_pages
+
+    if find_engine() is None:
+        return OcrOutcome(notes=[f"{len(numbers)} pages without a text layer: no OCR engine"])
+    doc, _ = _open(path)
+    try:
+
+        def rendered():
+            for number in numbers:
+                page = doc[number - 1]
+                try:
+                    bitmap = page.render(scale=options.ocr_dpi / 72, grayscale=True)
+                    yield number, bitmap.to_pil()
+                finally:
+                    page.close()
+
+        return recognise_pages(rendered(), options)
+    finally:
+        doc.close()
+
+
+def _needs_ocr(page, text: str, options: ReadOptions) -> bool:
+    """A page whose text layer is (nearly) empty while it shows an image: a scan. Looked at
+    only for such pages, so born-digital pages pay nothing for the check."""
+    import pypdfium2.raw as pdfium_c
+
+    if len("".join(text.split())) >= options.ocr_min_chars:
+        return False
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+
+
+def _read_text(path: Path, options: ReadOptions):
     """Page texts, the 1-based pages that draw paths (only they can hold ruled tables), the
-    password that opened the file, and notes."""
+    pages that need OCR, the password that opened the file, and notes."""
     import pypdfium2.raw as pdfium_c
 
     doc, password = _open(path)
@@ -74,7 +119,7 @@ def _read_text(path: Path) -> tuple[list[str], list[int], str, list[str]]:
             notes.append("encrypted PDF opened with the empty user password")
         if len(doc) == 0:
             raise IngestError(ErrorClass.EMPTY, "PDF has no pages")
-        texts, ruled = [], []
+        texts, ruled, scanned = [], [], []
         for number in range(1, len(doc) + 1):
             page = doc[number - 1]
             try:
@@ -85,6 +130,8 @@ def _read_text(path: Path) -> tuple[list[str], list[int], str, list[str]]:
                     textpage.close()
                 if any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH])):
                     ruled.append(number)
+                if options.ocr and _needs_ocr(page, text, options):
+                    scanned.append(number)
             finally:
                 page.close()
             # PDFium ends lines with CRLF; the rest of the platform uses LF.
@@ -95,7 +142,7 @@ def _read_text(path: Path) -> tuple[list[str], list[int], str, list[str]]:
         raise IngestError(ErrorClass.CORRUPT, f"PDF page does not parse: {exc}") from exc
     finally:
         doc.close()
-    return texts, ruled, password, notes
+    return texts, ruled, scanned, password, notes
 
 
 def _read_tables(path: Path, pages: list[int], password: str) -> list[ExtractedTable]:

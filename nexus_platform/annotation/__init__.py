@@ -1,0 +1,1 @@
+"""Knowledge-base records annotated by the promoted models and the zero-shot ESG topics."""
