@@ -95,3 +95,27 @@ def test_importing_the_definitions_does_not_load_the_heavy_stack(nexus_home):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_every_asset_says_who_owns_it_what_it_is_and_when_it_runs(nexus_home):
+    """What a Dagster user expects to see on every asset in the UI."""
+    from nexus_platform.definitions import build_definitions
+
+    graph = build_definitions(with_warehouse=True).resolve_asset_graph()
+    external = dg.AssetSelection.groups("external_sources").downstream().resolve(graph)
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        assert node.owners == ["team:nexus-data"], name
+        assert node.tags.get("domain") == node.group_name, name
+        assert node.description, name
+        if key.path[-1] in ("evaluation", "robustness"):
+            assert node.kinds, name
+        # Everything that may be built locally is built by automation, bar the landing
+        # files (the landing sensor) and the external sources (their schedules).
+        if key not in external and name != "parquet_tables":
+            assert node.automation_condition is not None, name
+        for check in node.check_keys:
+            assert graph.get(check).description, f"{name}:{check.name}"
+    fresh = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).freshness_policy}
+    assert {"vector_index", "oekobaudat_processes", "airbyte/oekobaudat/processes"} <= fresh

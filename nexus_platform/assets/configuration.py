@@ -3,11 +3,11 @@ in the UI, and a check that names each bad file, field and problem."""
 
 import dagster as dg
 
+from nexus_platform.asset_keys import PLATFORM_CONFIGURATION
 from nexus_platform.configuration import FileState, check_configuration, fingerprint
 from nexus_platform.resources.storage import NexusStorage
 from nexus_platform.settings import NexusPaths
 
-PLATFORM_CONFIGURATION = dg.AssetKey("platform_configuration")
 CONFIGURATION_VALID = "configuration_valid"
 
 

@@ -175,7 +175,7 @@ def convert_file(
         if entry.size == 0:
             raise IngestError(ErrorClass.EMPTY, "file is empty (0 bytes)")
         with _text_path(source) as readable:
-            _convert_tables(paths, relpath, readable, spec, config, entry, digest)
+            convert_tables(paths, relpath, readable, spec, config, entry, digest)
         entry.sha256 = digest.value()
         _unchanged_since(source, before)
         entry.status = "converted"
@@ -188,7 +188,7 @@ def convert_file(
         transient = transient_cause(exc)
         if transient is not None:
             raise TransientError(transient, f"{type(exc).__name__}: {exc}") from exc
-        _quarantine(entry, _failure_class(exc), f"{type(exc).__name__}: {exc}")
+        _quarantine(entry, failure_class(exc), f"{type(exc).__name__}: {exc}")
     if digest is not None and not entry.sha256:
         entry.sha256 = digest.value()
     if previous is not None:
@@ -248,7 +248,7 @@ def transient_cause(exc: BaseException) -> str | None:
     return None
 
 
-def _failure_class(exc: BaseException) -> ErrorClass:
+def failure_class(exc: BaseException) -> ErrorClass:
     if isinstance(exc, RecursionError):
         return ErrorClass.TOO_DEEP
     if isinstance(exc, MemoryError):
@@ -301,7 +301,7 @@ class _Digest:
         return self._value or ""
 
 
-def _convert_tables(paths, relpath, source, spec, config, entry: LedgerEntry, digest) -> None:
+def convert_tables(paths, relpath, source, spec, config, entry: LedgerEntry, digest) -> None:
     extracted = spec.load()(source, config.read_options)
     if spec.container:  # an archive or e-mail: its members convert as files of their own
         from nexus_platform.ingest.members import convert_members

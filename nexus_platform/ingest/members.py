@@ -118,7 +118,7 @@ def _previous_members(paths, relpath: str) -> dict[str, dict]:
 
 def _convert_member(paths, relpath, member: Member, config, previous, scratch: Path, index: int):
     """The ledger records of one member: itself, then the members of a nested container."""
-    from nexus_platform.ingest.convert import _convert_tables, _failure_class, transient_cause
+    from nexus_platform.ingest.convert import convert_tables, failure_class, transient_cause
 
     try:
         inner = safe_member_name(member.name)
@@ -144,7 +144,7 @@ def _convert_member(paths, relpath, member: Member, config, previous, scratch: P
             return [reused, *[m for k, m in previous.items() if k.startswith(key + "/")]]
         if entry.size == 0:
             raise IngestError(ErrorClass.EMPTY, "member is empty (0 bytes)")
-        _convert_tables(paths, key, local, spec, config, entry, _KnownDigest(entry.sha256))
+        convert_tables(paths, key, local, spec, config, entry, _KnownDigest(entry.sha256))
         entry.status, entry.error = "converted", None
     except IngestError as exc:
         entry.status, entry.tables = "quarantined", []
@@ -154,7 +154,7 @@ def _convert_member(paths, relpath, member: Member, config, previous, scratch: P
             raise  # disk full or permissions: the whole container is tried again later
         entry.status, entry.tables = "quarantined", []
         entry.error = {
-            "class": _failure_class(exc).value,
+            "class": failure_class(exc).value,
             "message": f"{type(exc).__name__}: {exc}",
         }
     finally:
