@@ -4,12 +4,16 @@ storage.
     .venv/bin/python bench/scale.py                        # 1k, 10k, 100k on both storages
     .venv/bin/python bench/scale.py --sizes 1000 --storages postgres --profile
 
-Per storage and size, in one process against a real instance:
+Storages: `postgres` is the production instance (deploy/dagster.yaml: dagster-postgres with
+a connection held per process), `postgres-plain` the same with dagster-postgres as it comes (a
+connection per statement), `sqlite` the local profile's. Per storage and size, in one process
+against a real instance:
   first tick    the landing sensor's first evaluation (`landing_sensor` through
                 `build_sensor_context`) plus adding its dynamic partitions, as the daemon
                 does. The sensor hashes at most a capped number of files per tick, so the
                 ticks until every file is a partition are reported too.
-  steady tick   one more evaluation with nothing new (all files indexed).
+  steady tick   one more evaluation with nothing new (all files indexed and asked for, their
+                runs not yet through); then one with every file done (see mark_all_done).
   conversion    the `ingest` job over a range of --convert files, executed in process on
                 the instance (what a run worker does), against raw pyarrow read_csv +
                 write_table of the same files in the same process: files per second, and
@@ -35,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
 from _common import OUT_DIR, REPO_ROOT, median, print_table, print_targets, timed
 
 SCALE_DIR = OUT_DIR / "scale"
@@ -77,10 +82,13 @@ def open_instance(storage: str, home: Path, server, database: str):
 
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True)
-    if storage == "postgres":
-        server.create_database(database)
-        os.environ.update(server.environment(database))
-        shutil.copyfile(REPO_ROOT / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
+    if storage in ("postgres", "postgres-plain"):
+        server.create_database(f"{database}_{storage.replace('-', '_')}")
+        os.environ.update(server.environment(f"{database}_{storage.replace('-', '_')}"))
+        config = yaml.safe_load((REPO_ROOT / "deploy" / "dagster.yaml").read_text())
+        if storage == "postgres-plain":  # dagster-postgres as it comes, for comparison
+            config["storage"] = {"postgres": config["storage"]["custom"]["config"]}
+        (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
     return dg.DagsterInstance.from_config(str(dagster_home))
 
 
@@ -103,6 +111,19 @@ def tick(instance, storage_resource, cursor: str | None):
             instance.delete_dynamic_partitions(request.partitions_def_name, request.partition_keys)
     applied = time.perf_counter()
     return result, context.cursor, evaluated - started, applied - evaluated
+
+
+def mark_all_done(home: Path) -> None:
+    from nexus_platform.ingest.changes import DIGEST, mark_done
+    from nexus_platform.sensors.landing import index_path, requests_path
+    from nexus_platform.settings import NexusPaths
+    from nexus_platform.storage import read_json, write_json
+
+    paths = NexusPaths.from_uri(str(home))
+    index = read_json(index_path(paths), {})
+    mark_done(index, {key: entry[DIGEST] for key, entry in index.items()})
+    write_json(index_path(paths), index, durable=False)
+    write_json(requests_path(paths), {}, durable=False)
 
 
 def raw_pyarrow(paths: list[Path], out: Path) -> float:
@@ -146,9 +167,13 @@ def profiled(enabled: bool, label: str, fn):
 
 def measure(storage: str, files: int, convert: int, server, profile: bool) -> dict:
 
+    from nexus_platform.deployment.capacity import partition_capacity
     from nexus_platform.resources.storage import NexusStorage
     from nexus_platform.sensors.landing import range_tags
 
+    capacity = partition_capacity(storage, 0, files)
+    if capacity.level == "refuse":  # the local profile's own guard: measured by tests/ops
+        return {"storage": storage, "files": files, "error": f"refused: {capacity.message}"}
     landing = landing_tree(files)
     home = Path(tempfile.mkdtemp(prefix=f"scale-{storage}-{files}-", dir=SCALE_DIR))
     os.environ["NEXUS_HOME"] = str(home)
@@ -173,8 +198,19 @@ def measure(storage: str, files: int, convert: int, server, profile: bool) -> di
             lambda: tick(instance, storage_resource, cursor),
         )  # fmt: skip
         figures["steady_s"] = steady_eval + steady_apply
+        # The same with every file converted, as the folder is once the runs are through:
+        # converting them all takes too long here, so each index entry is marked done the way
+        # the sensor marks a file whose conversion committed (nothing asked, nothing waiting).
+        mark_all_done(home)
+        _, cursor, done_eval, done_apply = profiled(
+            profile, f"steady tick, all done ({storage}, {files:,} files)",
+            lambda: tick(instance, storage_resource, cursor),
+        )  # fmt: skip
+        figures["steady_done_s"] = done_eval + done_apply
 
-        keys = sorted(instance.get_dynamic_partitions("landing_files"))[:convert]
+        # A run's range follows the partitions' own order (the order they were added), not
+        # the keys' sort order: the first `convert` of that order are one range of that size.
+        keys = list(instance.get_dynamic_partitions("landing_files"))[:convert]
         from nexus_platform.definitions import build_definitions
 
         job = build_definitions("local").get_job_def("ingest")
@@ -185,6 +221,8 @@ def measure(storage: str, files: int, convert: int, server, profile: bool) -> di
             )
         )  # fmt: skip
         assert run.success
+        materialised = len(run.get_asset_materialization_events())
+        assert materialised == len(keys), f"{materialised} files converted, {len(keys)} asked"
         raw_s = raw_pyarrow([landing / k for k in keys], home / "raw")
         figures.update(
             converted=len(keys),
@@ -213,7 +251,7 @@ def main() -> int:
     SCALE_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NEXUS_ENV", "local")
     server = process = None
-    if "postgres" in storages:
+    if any(s.startswith("postgres") for s in storages):
         from nexus_platform.deployment.postgres import PostgresServer, install_server
 
         root = Path(tempfile.mkdtemp(prefix="nexus-scale-pg-"))
@@ -256,9 +294,10 @@ def report(rows: list[dict]) -> None:
     print_table(
         "landing files at scale (seconds unless said)",
         ["storage", "files", "1st tick eval", "1st tick add", "ticks", "steady tick",
-         "files/s", "overhead ms/file", "pyarrow ms/file", "GraphQL page", "error"],
+         "steady, all done", "files/s", "overhead ms/file", "pyarrow ms/file", "GraphQL page", "error"],
         [(r["storage"], f"{r['files']:,}", cell(r, "first_eval_s"), cell(r, "first_apply_s"),
-          r.get("ticks_to_index", "-"), cell(r, "steady_s"), cell(r, "files_per_s"),
+          r.get("ticks_to_index", "-"), cell(r, "steady_s"), cell(r, "steady_done_s"),
+          cell(r, "files_per_s"),
           cell(r, "overhead_ms"), cell(r, "raw_ms"), cell(r, "graphql_s"),
           r.get("error", "")) for r in rows],
     )  # fmt: skip
@@ -270,8 +309,10 @@ def report(rows: list[dict]) -> None:
         first = largest["first_eval_s"] + largest["first_apply_s"]
         print_targets([
             (f"first tick, {largest['files']:,} files", f"{first:.2f} s", "< 10 s", first < 10),
-            (f"steady tick, {largest['files']:,} files", f"{largest['steady_s']:.2f} s",
+            (f"steady tick, {largest['files']:,} files asked for", f"{largest['steady_s']:.2f} s",
              "< 1 s", largest["steady_s"] < 1),
+            (f"steady tick, {largest['files']:,} files done", f"{largest['steady_done_s']:.2f} s",
+             "< 1 s", largest["steady_done_s"] < 1),
             ("per-file overhead over pyarrow", f"{largest['overhead_ms']:.1f} ms", "< 20 ms",
              largest["overhead_ms"] < 20),
         ])  # fmt: skip

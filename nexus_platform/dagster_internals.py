@@ -72,3 +72,17 @@ def check_outputs_done(asset_key: dg.AssetKey, *check_names: str) -> Iterator[dg
     emits itself for `AssetCheckResult`. Their names are `<asset name>_<check name>`."""
     for name in check_names:
         yield dg.Output(None, output_name=f"{asset_key.path[-1]}_{name}")
+
+
+def hold_connections(storage, **engine_kwargs) -> None:
+    """Give dagster-postgres's run, event-log and schedule storages pooled engines in place
+    of their NullPool ones (a new connection for every statement). dagster-postgres builds
+    its engines in each storage's constructor, from its URL and token provider, with no
+    option for a pool outside the webserver (`optimize_for_webserver` swaps `_engine` the
+    same way); `_engine` is what every storage method connects through."""
+    from dagster_postgres.utils import create_pg_engine
+
+    for part in (storage.run_storage, storage.event_log_storage, storage.schedule_storage):
+        old = part._engine
+        part._engine = create_pg_engine(part.postgres_url, part._token_provider, **engine_kwargs)
+        old.dispose()

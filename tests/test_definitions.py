@@ -117,5 +117,7 @@ def test_every_asset_says_who_owns_it_what_it_is_and_when_it_runs(nexus_home):
             assert node.automation_condition is not None, name
         for check in node.check_keys:
             assert graph.get(check).description, f"{name}:{check.name}"
-    fresh = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).freshness_policy}
+    fresh = {
+        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).freshness_policy
+    }
     assert {"vector_index", "oekobaudat_processes", "airbyte/oekobaudat/processes"} <= fresh

@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+# What a name must not show as it is: a control character, `...`, or `%` before two hex
+# digits. One regular expression: a scan calls this for every file (100,000 per tick).
+_NEEDS_ESCAPE = re.compile(rb"[\x00-\x1f\x7f]|\.\.\.|%[0-9A-Fa-f]{2}")
 
 
 def key_for(name: str) -> str:
@@ -53,14 +55,7 @@ def fs_name(key: str) -> str:
 
 
 def _needs_escape(raw: bytes) -> bool:
-    if b"..." in raw or any(b < 0x20 or b == 0x7F for b in raw):
-        return True
-    start = 0
-    while (i := raw.find(b"%", start)) != -1:
-        if len(raw) >= i + 3 and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
-            return True
-        start = i + 1
-    return False
+    return _NEEDS_ESCAPE.search(raw) is not None
 
 
 def _hex_follows(text: str, i: int) -> bool:

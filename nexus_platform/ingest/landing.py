@@ -66,12 +66,13 @@ def scan(root: Path, settle_seconds: float = 0.0) -> list[LandingFile]:
         return []
     now = time.time_ns()
     real_root = os.path.realpath(root)
+    root_text = os.fspath(root)  # joined 100,000 times a scan: a str joins without conversion
     found: list[LandingFile] = []
     stack = [""]
     while stack:
         rel_dir = stack.pop()
         try:
-            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as entries:
+            with os.scandir(os.path.join(root_text, rel_dir) if rel_dir else root_text) as entries:
                 listing = list(entries)
         except OSError as exc:
             if rel_dir:  # the root itself missing is handled above; a vanished dir is not news
@@ -87,7 +88,7 @@ def scan(root: Path, settle_seconds: float = 0.0) -> list[LandingFile]:
                     continue
             except OSError:
                 pass
-            item = inspect(root, rel, real_root=real_root)
+            item = inspect(root_text, rel, real_root=real_root)
             if item is None:
                 continue  # vanished, or a link to a folder inside the root (listed there)
             if settle_seconds and now - item.mtime_ns < settle_seconds * 1e9:
@@ -96,7 +97,7 @@ def scan(root: Path, settle_seconds: float = 0.0) -> list[LandingFile]:
     return sorted(found, key=lambda f: f.relpath)
 
 
-def inspect(root: Path, name: str, real_root: str | None = None) -> LandingFile | None:
+def inspect(root: Path | str, name: str, real_root: str | None = None) -> LandingFile | None:
     """What the entry `name` (a file-system name relative to `root`) is, without opening it.
     None when it does not exist (any more) or is a link to a directory inside the root."""
     real_root = real_root or os.path.realpath(root)

@@ -83,7 +83,7 @@ def index_path(paths: NexusPaths):
     return paths.state / "landing_index.json"
 
 
-def _requests_path(paths: NexusPaths):
+def requests_path(paths: NexusPaths):
     return paths.state / "landing_requests.json"
 
 
@@ -106,7 +106,12 @@ def evaluate_landing(
         landing_hasher(landing),
         max_files=MAX_FILES_HASHED_PER_TICK,
     )
-    existing = instance.get_dynamic_partitions(LANDING_FILES)
+    if changes.new or changes.changed or changes.deleted or changes.pending():
+        existing = instance.get_dynamic_partitions(LANDING_FILES)
+    else:
+        # A quiet tick: every indexed file converted, so every one is a partition already
+        # (reading 100,000 partition keys costs a few tenths of a second).
+        existing = list(changes.index)
     known = set(existing)
     gone = {k for k in changes.deleted if k in known}
     new_keys = [k for k in sorted(changes.index) if k not in known]
@@ -122,7 +127,7 @@ def evaluate_landing(
         ledger.mark_stale(key)
     order = [k for k in existing if k not in gone] + new_keys
 
-    requested: dict[str, list] = read_json(_requests_path(paths), {})
+    requested: dict[str, list] = read_json(requests_path(paths), {})
     in_flight = keys_in_flight(instance, order)
     committed: dict[str, str] = {}
     wanted: list[str] = []
@@ -146,9 +151,9 @@ def evaluate_landing(
         else:
             wanted.append(key)
     mark_done(changes.index, committed)
-    for key in list(requested):
-        if key not in changes.index or key in committed:
-            del requested[key]
+    settled = [key for key in requested if key not in changes.index or key in committed]
+    for key in settled:
+        del requested[key]
 
     runs = []
     for keys in contiguous_ranges(order, wanted, MAX_FILES_PER_RUN):
@@ -174,7 +179,8 @@ def evaluate_landing(
         partition_requests.append(landing_files.build_delete_request(sorted(gone)))
     if changes.index != index:
         write_json(index_path(paths), changes.index, durable=False)
-    write_json(_requests_path(paths), requested, durable=False)
+    if settled or runs:  # a quiet tick over many files writes nothing
+        write_json(requests_path(paths), requested, durable=False)
     summary = {
         "storage": capacity.message or "ok",
         "new": len(changes.new),

@@ -232,7 +232,9 @@ def test_production_instance_config_passes_dagsters_schema(tmp_path, monkeypatch
     good.mkdir()
     shutil.copy(INSTANCE, good / "dagster.yaml")
     config, _ = dagster_instance_config(str(good))
-    assert "postgres_db" in config["storage"]["postgres"]
+    storage = config["storage"]["custom"]
+    assert storage["class"] == "PooledPostgresStorage"
+    assert "postgres_db" in storage["config"]
     assert config["concurrency"]["pools"]["default_limit"] >= 1
     assert config["run_retries"]["enabled"] and config["run_monitoring"]["enabled"]
 
@@ -259,7 +261,7 @@ def test_helm_values_repeat_the_production_instance_limits():
     pools = instance["concurrency"]["pools"]
     assert values["concurrency"]["runs"] == {_camel(k): v for k, v in runs.items()}
     assert values["concurrency"]["pools"] == {_camel(k): v for k, v in pools.items()}
-    scheme = instance["storage"]["postgres"]["postgres_db"]["scheme"]
+    scheme = instance["storage"]["custom"]["config"]["postgres_db"]["scheme"]
     assert values["postgresql"]["postgresqlScheme"] == scheme
     daemon = values["dagsterDaemon"]
     for section, helm_key in (("run_retries", "runRetries"), ("run_monitoring", "runMonitoring")):

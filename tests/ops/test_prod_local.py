@@ -127,7 +127,8 @@ def _converting(instance, keys: list[str], topology: Topology):
     """The conversion run of `keys` once it has converted some but not all of them."""
     import dagster as dg
 
-    staged = sum(1 for k in keys if k in _ledger(topology.home))
+    ledger = _ledger(topology.home)
+    staged = sum(1 for k in keys if k in ledger)
     topology.note = f"{staged} of {len(keys)} in the ledger"
     if not 0 < staged < len(keys) - 50:
         return None
