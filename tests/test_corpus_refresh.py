@@ -8,27 +8,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from nexus_cli import nexus
 
 from nexus_platform.ingest.model import ErrorClass
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-
-
-def nexus(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "nexus_platform.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1100,
-    )
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
@@ -39,7 +28,7 @@ def test_the_whole_corpus_through_refresh(nexus_home):
     files = sorted(p.relative_to(landing).as_posix() for p in landing.rglob("*") if p.is_file())
     env = {**os.environ, "NEXUS_HOME": str(nexus_home), "DAGSTER_HOME": str(nexus_home / "dg")}
 
-    first = nexus("refresh", "--quiet", env=env)
+    first = nexus("refresh", "--quiet", env=env, timeout=1100)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     status = nexus("status", "--json", env=env)
     assert status.returncode == 0, status.stderr
@@ -54,6 +43,6 @@ def test_the_whole_corpus_through_refresh(nexus_home):
     assert converted > len(files) // 2  # most real files are readable
     print(f"\n{len(files)} files: {converted} converted, {len(files) - converted} quarantined")
 
-    second = nexus("refresh", "--quiet", env=env)
+    second = nexus("refresh", "--quiet", env=env, timeout=1100)
     assert second.returncode == 0
     assert f"converted: 0  unchanged: {len(files)}  quarantined: 0" in second.stdout

@@ -159,3 +159,26 @@ def test_sqlite_storage_takes_files_up_to_its_ceiling_and_the_rest_wait(
     monkeypatch.setattr(capacity, "SQLITE_MAX_PARTITIONS", 10)
     tick(instance, defs, first.cursor)
     assert len(instance.get_dynamic_partitions("landing_files")) == 5
+
+
+def test_files_done_before_the_instance_was_replaced_become_partitions_again(instance, defs, put):
+    """The landing index outlives a Dagster instance (a new DAGSTER_HOME, a move from SQLite
+    to PostgreSQL): its converted files are partitions of the new instance at once, and
+    nothing is converted again."""
+    from nexus_platform.ingest.changes import DIGEST, mark_done
+    from nexus_platform.sensors.landing import index_path
+    from nexus_platform.storage import read_json, write_json
+
+    keys = [f"water/f{i}.csv" for i in range(3)]
+    for i, key in enumerate(keys):
+        put(key, f"a\n{i}\n")
+    tick(instance, defs)
+    index_file = index_path(defs.resources["storage"].paths())
+    index = read_json(index_file, {})
+    mark_done(index, {key: entry[DIGEST] for key, entry in index.items()})  # as after commits
+    write_json(index_file, index)
+
+    with dg.instance_for_test() as replaced:
+        result = tick(replaced, defs)
+        assert replaced.get_dynamic_partitions("landing_files") == keys
+        assert not result.run_requests

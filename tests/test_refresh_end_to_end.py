@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from nexus_cli import nexus
 
 pytestmark = pytest.mark.slow
 
@@ -24,16 +23,6 @@ EXPECTED_BAD = {
     "_inbox/scanned_invoice_ocr_garbled.txt": "encoding",
     "_inbox/meter_logger_firmware.bin": "unsupported",
 }
-
-
-def nexus(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "nexus_platform.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1200,
-    )
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 dagster-postgres opens a new connection for every statement (SQLAlchemy's NullPool, so that
 no DagsterInstance holds connections), and a password (SCRAM) connection costs about 7 ms.
 A conversion run records two events per landing file and each event is a handful of
-statements: `bench/scale.py` measured 113 ms of platform overhead per file over raw pyarrow,
-12 of a run's 22.6 s spent connecting; with one pooled connection per storage, 23 ms. This
-is dagster-postgres's storage with that one change; deploy/dagster.yaml names it.
+statements: `bench/scale.py` measured 83-95 ms of platform overhead per file over raw pyarrow
+(most of it connecting), and 21-27 ms with one pooled connection per storage. This is
+dagster-postgres's storage with that one change; deploy/dagster.yaml names it.
 
 Each Dagster process (webserver, daemon, code servers, run and step workers) holds at most
 POOL_SIZE idle connections per storage and opens up to MAX_OVERFLOW more while threads

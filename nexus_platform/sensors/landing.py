@@ -106,12 +106,9 @@ def evaluate_landing(
         landing_hasher(landing),
         max_files=MAX_FILES_HASHED_PER_TICK,
     )
-    if changes.new or changes.changed or changes.deleted or changes.pending():
-        existing = instance.get_dynamic_partitions(LANDING_FILES)
-    else:
-        # A quiet tick: every indexed file converted, so every one is a partition already
-        # (reading 100,000 partition keys costs a few tenths of a second).
-        existing = list(changes.index)
+    # Read on every tick, quiet ones too: the index may outlive the instance (a new Dagster
+    # home, a move from SQLite to PostgreSQL), and its files must become partitions again.
+    existing = instance.get_dynamic_partitions(LANDING_FILES)
     known = set(existing)
     gone = {k for k in changes.deleted if k in known}
     new_keys = [k for k in sorted(changes.index) if k not in known]
