@@ -3,8 +3,10 @@ and the Postgres instance, find its processes, stop it and check nothing is left
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -18,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from nexus_platform.deployment.prod_local import code_locations
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +29,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def free_port_run(count: int) -> int:
+    """The first of `count` consecutive free ports (prod_local gives each code location the
+    next port up), below Linux's ephemeral range: there, a port the system hands out at
+    random, such as a code server's own subprocess port, could take one of them first."""
+    for _ in range(200):
+        first = random.randrange(20_000, 32_000 - count)
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports between 20000 and 32000")
 
 
 def graphql(port: int, query: str, **variables) -> dict | None:
@@ -111,7 +132,7 @@ def running_topology(seed: bool) -> Iterator[Topology]:
     port = free_port()
     argv = [
         sys.executable, "-m", "nexus_platform.deployment.prod_local", "--home", str(home),
-        "--port", str(port), "--code-server-port", str(free_port()),
+        "--port", str(port), "--code-server-port", str(free_port_run(len(code_locations()))),
         "--postgres-port", str(free_port()),
     ]  # fmt: skip
     if not seed:
