@@ -154,6 +154,9 @@ def create_app(
 
     @app.get("/health", tags=["service"], summary="Liveness (no key needed)")
     def health() -> dict:
+        # Health is what a user or a monitor polls while the platform builds the indexes:
+        # it notices them as a search would (the reload runs in the background).
+        engine.refresh(background=True)
         status = engine.status()
         return {
             "status": "ok",

@@ -235,3 +235,25 @@ def test_the_service_picks_up_a_rebuilt_index_by_itself(copy_home):
             time.sleep(0.2)
         assert [r["id"] for r in results] == [changed]
         assert client.get("/api/status").json()["stale"] == ["dense"]
+
+
+def test_health_becomes_ready_once_the_indexes_are_built(sample_home, tmp_path):
+    """`make run` starts the service before the platform has built anything: polling only
+    /health, a user sees it turn ready once the indexes are there."""
+    import shutil
+    import time
+
+    from nexus_platform.search.engine import SearchEngine
+    from nexus_platform.settings import NexusPaths
+
+    home = tmp_path / "home"
+    home.mkdir()
+    engine = SearchEngine(NexusPaths.from_uri(str(home)), reload_interval=0.0)
+    with TestClient(create_app(engine)) as client:
+        assert client.get("/health").json()["ready"] is False
+        shutil.copytree(sample_home.home.path, home, symlinks=True, dirs_exist_ok=True)
+        deadline = time.monotonic() + 60
+        while not (health := client.get("/health").json())["ready"]:
+            assert time.monotonic() < deadline, health
+            time.sleep(0.2)
+        assert health["records"] > 0
